@@ -1,0 +1,93 @@
+"""The GitHub Action's edge: ``INPUT_*`` variables in, outputs, summary and exit code out.
+
+The order matters and is the contract of ``action.yml``: mask the key before printing
+anything, check every input before any request, and write outputs and the summary on
+every ending that got as far as a request.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Mapping
+
+import github_action_utils as gha
+
+from .console import Console
+from .inputs import DEFAULTS, InputErrors, parse_inputs
+from .report import closing_line, outputs, summary
+from .run import cancellable, execute, mark_cancelled
+from .scaling import EXIT_INPUT, TargetRun, exit_code
+from .waiting import Cancelled, RealClock
+
+#: Every input ``action.yml`` declares; a test keeps the two equal.
+INPUT_NAMES = (
+    "api-key", "owner", "function", "version", "min-replicas", "max-replicas", "wait",
+    "wait-for", "wait-timeout", "poll-interval", "fail-on-error", "targets", "concurrency",
+    "dry-run", "api-url",
+)
+assert set(DEFAULTS) <= set(INPUT_NAMES)
+
+
+def read_inputs(environ: Mapping[str, str]) -> dict[str, str | None]:
+    """Inputs as the runner passes them: ``INPUT_<NAME>``, upper-cased, hyphens kept."""
+    raw = {name: environ.get(f"INPUT_{name.upper()}") for name in INPUT_NAMES}
+    raw["api-key"] = (raw["api-key"] or "").strip() or environ.get("SIEVE_API_KEY", "").strip()
+    return raw
+
+
+def main() -> int:
+    console = Console(github=True)
+    raw = read_inputs(os.environ)
+    if raw["api-key"]:
+        console.mask(raw["api-key"])  # the first line this process prints
+    try:
+        inputs = parse_inputs(raw)
+    except InputErrors as errors:
+        for error in errors.errors:
+            console.error(str(error), title=f"sieve-action: input {error.name}")
+        return EXIT_INPUT
+
+    runs: list[TargetRun] = []
+    cancel = threading.Event()
+    signalled: int | None = None
+    try:
+        with cancellable(cancel) as received:
+            try:
+                execute(inputs, console, clock=RealClock(cancel), runs=runs)
+            finally:
+                signalled = received()
+    except Cancelled:
+        pass
+    except Exception as error:  # a bug: say so plainly, keep the key out, report what is known
+        console.error(f"sieve-action failed unexpectedly: {type(error).__name__}: {error}")
+        with console.group("Traceback (please include it in a bug report)"):
+            for line in traceback.format_exc().splitlines():
+                console.info(line)
+    mark_cancelled(runs)
+    write_report(console, runs, inputs.dry_run)
+    code = exit_code(runs) if runs else 1
+    if signalled is not None:
+        console.error("The step was cancelled; outputs and summary hold what was known at that moment.")
+        sys.stdout.flush()
+        os._exit(128 + signalled)  # targets still running on other threads must not delay the exit
+    return code
+
+
+def write_report(console: Console, runs: list[TargetRun], dry_run: bool) -> None:
+    """Outputs, summary, and one closing line per target; errors as annotations."""
+    if not runs:
+        return
+    for run in runs:
+        for warning in run.warnings:
+            console.warning(warning)
+        console.info(closing_line(run, dry_run))
+        if run.error:
+            console.error(run.error, title=f"sieve-action: {run.target.label}")
+    for name, value in outputs(runs, dry_run).items():
+        if "GITHUB_OUTPUT" in os.environ:
+            gha.set_output(name, console.scrub(value))
+    if "GITHUB_STEP_SUMMARY" in os.environ:
+        gha.append_job_summary(console.scrub(summary(runs, dry_run)))

@@ -1,0 +1,316 @@
+"""The action's inputs: read from strings, checked before any request is made.
+
+Every input arrives as a string (``INPUT_*`` variables, or CLI flags), and may be
+absent altogether when the action runs as a prebuilt image (``uses: docker://``),
+where the runner applies no defaults. So the defaults live here, an empty string
+means "use the default", and every rule names the input it belongs to.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
+
+DEFAULT_API_URL = "https://mango.sievedata.com"
+MAX_REPLICAS_VALUE = 2**31 - 1
+MAX_CONCURRENCY = 64
+
+#: Input name -> default, for every input that has one. ``action.yml`` declares the
+#: same defaults (a test keeps them equal); these apply when the runner does not.
+DEFAULTS: dict[str, str] = {
+    "version": "latest",
+    "wait": "false",
+    "wait-for": "build",
+    "wait-timeout": "900",
+    "poll-interval": "5",
+    "fail-on-error": "true",
+    "dry-run": "false",
+    "concurrency": "8",
+    "api-url": DEFAULT_API_URL,
+}
+
+# Names Sieve puts in a URL path. Kept to what Sieve's own names use so that a value
+# can never change which endpoint is called (no "/", "..", "?", "%", spaces).
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
+_VERSION = re.compile(r"[A-Za-z0-9-]+")
+_WHOLE = re.compile(r"[0-9]+")
+_BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+class InputError(Exception):
+    """A bad input: which one, and the rule it breaks. Never carries the key."""
+
+    def __init__(self, name: str, rule: str) -> None:
+        super().__init__(f"Input `{name}` {rule}")
+        self.name = name
+        self.rule = rule
+
+
+class InputErrors(Exception):
+    """Every bad input found in one pass, so a user fixes them all at once."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def _fail(rule: str) -> PydanticCustomError:
+    return PydanticCustomError("input", rule)
+
+
+def _name(value: str) -> str:
+    if not value:
+        return value
+    if not _NAME.fullmatch(value) or value in {".", ".."}:
+        raise _fail(f"must be one name of letters, digits, '.', '_' or '-', got {_show(value)}")
+    return value
+
+
+def _show(value: str) -> str:
+    """Quote a user's value for an error message, short and on one line."""
+    text = value if len(value) <= 40 else value[:37] + "..."
+    return repr(text)
+
+
+def parse_version(value: str) -> str:
+    if value == "latest" or _VERSION.fullmatch(value):
+        return value
+    raise _fail(f"must be `latest` or a version ID (or prefix) of letters, digits and '-', got {_show(value)}")
+
+
+def parse_replicas(value: str) -> int | None:
+    if value == "":
+        return None
+    if not _WHOLE.fullmatch(value):
+        raise _fail(f"must be a whole number of 0 or more, got {_show(value)}")
+    number = int(value)
+    if number > MAX_REPLICAS_VALUE:
+        raise _fail(f"must be at most {MAX_REPLICAS_VALUE}, got {_show(value)}")
+    return number
+
+
+def _boolean(value: str) -> bool:
+    try:
+        return _BOOLEANS[value]
+    except KeyError:
+        raise _fail(f"must be a YAML boolean (true, True, TRUE, false, False or FALSE), got {_show(value)}") from None
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise _fail(f"must be a number of seconds greater than 0, got {_show(value)}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise _fail(f"must be a number of seconds greater than 0, got {_show(value)}")
+    return number
+
+
+def _concurrency(value: str) -> int:
+    if not _WHOLE.fullmatch(value) or not 1 <= int(value) <= MAX_CONCURRENCY:
+        raise _fail(f"must be a whole number from 1 to {MAX_CONCURRENCY}, got {_show(value)}")
+    return int(value)
+
+
+def _api_url(value: str) -> str:
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or any(c.isspace() for c in value)
+    ):
+        raise _fail(f"must be an http:// or https:// URL with a host and no query, got {_show(value)}")
+    try:
+        parts.port  # noqa: B018 - a bad port raises here, and must be an input error
+    except ValueError:
+        raise _fail(f"has an invalid port, got {_show(value)}") from None
+    return value.rstrip("/")
+
+
+def _api_key(value: str) -> str:
+    if not value:
+        raise _fail(
+            "is empty and SIEVE_API_KEY is not set. Pass `api-key: ${{ secrets.SIEVE_API_KEY }}`; "
+            "note that workflows triggered by a pull request from a fork get no secrets"
+        )
+    if any(c in value for c in "\r\n\0") or value != value.strip():
+        # The value itself is never quoted: it is a secret.
+        raise _fail("must be a single line with no surrounding spaces")
+    return value
+
+
+@dataclass(frozen=True)
+class Target:
+    """One function version to scale, and the bounds asked for it."""
+
+    owner: str
+    function: str
+    version: str = "latest"
+    min_replicas: int | None = None
+    max_replicas: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.owner}/{self.function}@{self.version}"
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    """One parsed line of the ``targets`` input; unset parts come from other inputs."""
+
+    line: int
+    owner: str
+    function: str
+    version: str | None
+    min_replicas: int | None
+    max_replicas: int | None
+
+
+_TARGET_HEAD = re.compile(r"(?P<owner>[^/@\s]+)/(?P<function>[^/@\s]+)(?:@(?P<version>\S+))?")
+
+
+def parse_target_line(number: int, text: str) -> TargetLine:
+    """Parse ``owner/function[@version] [min=N] [max=N]``; errors name the line."""
+    head, *options = text.split()
+    where = f"line {number} ({_show(text)})"
+    match = _TARGET_HEAD.fullmatch(head)
+    if match is None:
+        raise _fail(f"{where}: must start with owner/function[@version]")
+    owner, function, version = match["owner"], match["function"], match["version"]
+    try:
+        _name(owner)
+        _name(function)
+        if version is not None:
+            parse_version(version)
+    except PydanticCustomError as error:
+        raise _fail(f"{where}: {error.message()}") from None
+    bounds: dict[str, int | None] = {}
+    for option in options:
+        key, sep, value = option.partition("=")
+        if not sep or key not in {"min", "max"}:
+            raise _fail(f"{where}: expected min=N or max=N, got {_show(option)}")
+        if key in bounds:
+            raise _fail(f"{where}: {key}= is given twice")
+        try:
+            bounds[key] = parse_replicas(value) if value else _missing(key)
+        except PydanticCustomError as error:
+            raise _fail(f"{where}: {key}= {error.message()}") from None
+    return TargetLine(number, owner, function, version, bounds.get("min"), bounds.get("max"))
+
+
+def _missing(key: str) -> int:
+    raise _fail(f"needs a number after {key}=")
+
+
+def _targets(value: str) -> tuple[TargetLine, ...]:
+    lines = []
+    for number, raw in enumerate(value.splitlines(), start=1):
+        text = raw.strip()
+        if text and not text.startswith("#"):
+            lines.append(parse_target_line(number, text))
+    return tuple(lines)
+
+
+def _check(function: Any) -> Any:
+    """Run a string rule on a raw input value, which always arrives as a string."""
+    return BeforeValidator(lambda value: function(value.strip() if isinstance(value, str) else value))
+
+
+class Inputs(BaseModel):
+    """The inputs once every single-input rule holds; see :func:`parse_inputs`."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, hide_input_in_errors=True)
+
+    api_key: Annotated[str, BeforeValidator(_api_key), Field(alias="api-key", repr=False)]
+    owner: Annotated[str, _check(_name)] = ""
+    function: Annotated[str, _check(_name)] = ""
+    version: Annotated[str, _check(parse_version)] = "latest"
+    min_replicas: Annotated[int | None, _check(parse_replicas), Field(alias="min-replicas")] = None
+    max_replicas: Annotated[int | None, _check(parse_replicas), Field(alias="max-replicas")] = None
+    targets: Annotated[tuple[TargetLine, ...], BeforeValidator(_targets)] = ()
+    wait: Annotated[bool, _check(_boolean)] = False
+    wait_for: Annotated[Literal["build", "replicas"], _check(lambda v: _one_of(v, "build", "replicas")),
+                        Field(alias="wait-for")] = "build"
+    wait_timeout: Annotated[float, _check(_seconds), Field(alias="wait-timeout")] = 900.0
+    poll_interval: Annotated[float, _check(_seconds), Field(alias="poll-interval")] = 5.0
+    fail_on_error: Annotated[bool, _check(_boolean), Field(alias="fail-on-error")] = True
+    dry_run: Annotated[bool, _check(_boolean), Field(alias="dry-run")] = False
+    concurrency: Annotated[int, _check(_concurrency)] = 8
+    api_url: Annotated[str, _check(_api_url), Field(alias="api-url")] = DEFAULT_API_URL
+
+    def resolve_targets(self) -> tuple[Target, ...]:
+        """The targets to scale: each ``targets`` line, or the single owner/function."""
+        if not self.targets:
+            return (Target(self.owner, self.function, self.version, self.min_replicas, self.max_replicas),)
+        return tuple(
+            Target(
+                line.owner,
+                line.function,
+                line.version or self.version,
+                self.min_replicas if line.min_replicas is None else line.min_replicas,
+                self.max_replicas if line.max_replicas is None else line.max_replicas,
+            )
+            for line in self.targets
+        )
+
+
+def _one_of(value: str, *choices: str) -> str:
+    if value not in choices:
+        raise _fail(f"must be one of {', '.join(choices)}, got {_show(value)}")
+    return value
+
+
+def parse_inputs(raw: Mapping[str, str | None]) -> Inputs:
+    """Check every input and return them typed, or raise :class:`InputErrors`.
+
+    ``raw`` maps input names (``min-replicas``) to their strings; a missing or empty
+    value takes the default. Cross-input rules run only once each input is valid.
+    """
+    values = {name: value for name, value in raw.items() if value is not None and value.strip() != ""}
+    values.setdefault("api-key", "")
+    try:
+        inputs = Inputs.model_validate(values)
+    except ValidationError as error:
+        raise InputErrors([
+            InputError(str(detail["loc"][0]) if detail["loc"] else "?", detail["msg"])
+            for detail in error.errors(include_url=False)
+        ]) from None
+    errors = _cross_checks(inputs)
+    if errors:
+        raise InputErrors(errors)
+    return inputs
+
+
+def _cross_checks(inputs: Inputs) -> list[InputError]:
+    errors = []
+    if inputs.targets:
+        for name in ("owner", "function"):
+            if getattr(inputs, name):
+                errors.append(InputError("targets", f"cannot be combined with `{name}`: give one or the other"))
+    else:
+        errors.extend(
+            InputError(name, "is required (or give `targets`, one owner/function per line)")
+            for name in ("owner", "function") if not getattr(inputs, name)
+        )
+    if inputs.wait_for == "replicas" and not inputs.wait:
+        errors.append(InputError("wait-for", "is `replicas` but `wait` is false: set `wait: true` to wait"))
+    for target, line in zip(inputs.resolve_targets(), inputs.targets or (None,), strict=True):
+        low, high = target.min_replicas, target.max_replicas
+        if low is not None and high is not None and low > high:
+            if line is None:
+                errors.append(InputError("min-replicas", f"must not be greater than `max-replicas` ({low} > {high})"))
+            else:
+                errors.append(InputError(
+                    "targets", f"line {line.line} ({target.label}): min {low} is greater than max {high}",
+                ))
+    return errors

@@ -1,0 +1,65 @@
+"""Sieve's objects, as its OpenAPI document (``shared/sieve/openapi.json``) describes them.
+
+Only the fields this project reads are typed; every other field, documented or not, is
+kept verbatim (``extra="allow"``) so that the ``version`` output can hand the whole
+object on. Sieve is a FastAPI service that may add fields at any time, so unknown
+fields are never an error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+#: The documented values of ``Version.build_status``. The schema types it as a plain
+#: string, so any other value is possible and counts as "still in progress".
+BUILD_STATUSES = frozenset({"queued", "building", "pushing", "deploying", "ready", "error"})
+FINAL_STATUSES = frozenset({"ready", "error"})
+
+
+class WorkerCounts(BaseModel):
+    """``WorkerCounts``: workers of a version by state; every count may be null."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    starting: int | None = None
+    setup: int | None = None
+    active: int | None = None
+    idle: int | None = None
+    awaiting_resources: int | None = None
+
+    @property
+    def warm(self) -> int:
+        """Workers that can take a job now: idle plus active."""
+        return (self.idle or 0) + (self.active or 0)
+
+
+class Version(BaseModel):
+    """``Version``: one deploy of a function, with its replica bounds and build state.
+
+    ``minimum_replicas`` defaults to 0 and ``maximum_replicas`` is nullable, as in the
+    document. Timestamps stay strings: Sieve writes them in UTC without a zone suffix,
+    and the action only passes them on.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str
+    build_status: str
+    queued_at: str | None = None
+    built_at: str | None = None
+    ready_at: str | None = None
+    minimum_replicas: int = 0
+    maximum_replicas: int | None = 0
+    current_workers: WorkerCounts | None = None
+
+
+class EditFunctionVersionRequest(BaseModel):
+    """``EditFunctionVersionRequest``: only the fields set are sent."""
+
+    minimum_replicas: int | None = None
+    maximum_replicas: int | None = None
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)

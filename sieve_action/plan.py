@@ -1,0 +1,57 @@
+"""Deciding what to send: the bounds asked for, against the bounds a version has now.
+
+Kept apart from the HTTP code so that "write only what changes" and the conflict rule
+can be read, and tested, on their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .inputs import Target
+from .models import EditFunctionVersionRequest, Version
+
+
+class BoundsConflict(Exception):
+    """Only one bound was given and it contradicts the other bound's current value."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The edit to send (``None`` when the bounds already hold) and the bounds after it."""
+
+    edit: EditFunctionVersionRequest | None
+    min_replicas: int
+    max_replicas: int | None
+
+    @property
+    def changes(self) -> bool:
+        return self.edit is not None
+
+
+def plan_edit(target: Target, current: Version) -> Plan:
+    """Fields that differ from ``current``, or :class:`BoundsConflict`.
+
+    A null ``maximum_replicas`` is taken to mean "no maximum" (the document does not
+    say; see docs/assumptions.md), so it never conflicts with a new minimum.
+    """
+    new_min, new_max = target.min_replicas, target.max_replicas
+    low = current.minimum_replicas if new_min is None else new_min
+    high = current.maximum_replicas if new_max is None else new_max
+    if high is not None and low > high:
+        if new_min is not None:
+            raise BoundsConflict(
+                f"`{target.label}`: the new minimum {new_min} is above its current maximum {high}; "
+                f"set both, e.g. min-replicas: {new_min} and max-replicas: {new_min}"
+            )
+        raise BoundsConflict(
+            f"`{target.label}`: the new maximum {new_max} is below its current minimum {low}; "
+            f"set both, e.g. min-replicas: {new_max} and max-replicas: {new_max}"
+        )
+    fields: dict[str, int] = {}
+    if new_min is not None and new_min != current.minimum_replicas:
+        fields["minimum_replicas"] = new_min
+    if new_max is not None and new_max != current.maximum_replicas:
+        fields["maximum_replicas"] = new_max
+    edit = EditFunctionVersionRequest(**fields) if fields else None  # type: ignore[arg-type]
+    return Plan(edit, low, high)

@@ -1,0 +1,177 @@
+"""What the step tells the world: outputs, the job summary, and the closing log lines.
+
+Pure functions from :class:`~sieve_action.scaling.TargetRun` records to text, so the
+same report is written whatever ended the step. Values that come from Sieve are
+untrusted text: they are escaped for Markdown here, and the outputs file is written
+with a random delimiter by ``github-action-utils``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from .models import Version
+from .scaling import TargetRun
+
+OUTPUT_NAMES = (
+    "version-id", "build-status", "min-replicas", "max-replicas", "previous-min-replicas",
+    "previous-max-replicas", "changed", "ready-at", "workers", "version", "results",
+)
+_CELL_LIMIT = 120
+# Inside a table cell only these change how text renders (html.escape handles < > &).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
+_ICON = {"ok": "✅", "build-error": "❌", "failed": "❌", "timeout": "⏱️", "cancelled": "🛑", "pending": "…"}
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def after_bounds(run: TargetRun, dry_run: bool) -> tuple[int | None, int | None]:
+    """The bounds once the step is done: Sieve's answer, or the plan in a dry run."""
+    if (dry_run or run.current is None) and run.min_after is not None:
+        return run.min_after, run.max_after
+    version = run.current
+    return (version.minimum_replicas, version.maximum_replicas) if version else (None, None)
+
+
+def _version_json(version: Version | None) -> str:
+    return "" if version is None else json.dumps(version.model_dump(mode="json", exclude_unset=True))
+
+
+def result_object(run: TargetRun, dry_run: bool) -> dict[str, Any]:
+    """One entry of the ``results`` output."""
+    low, high = after_bounds(run, dry_run)
+    before = run.before
+    return {
+        "target": run.target.label,
+        "version_id": run.version_id,
+        "build_status": run.current.build_status if run.current else None,
+        "min_replicas": low,
+        "max_replicas": high,
+        "previous_min_replicas": before.minimum_replicas if before else None,
+        "previous_max_replicas": before.maximum_replicas if before else None,
+        "changed": run.changed,
+        "error": run.error,
+    }
+
+
+def outputs(runs: Sequence[TargetRun], dry_run: bool) -> dict[str, str]:
+    """Step outputs; a null is the empty string. Single-target outputs need one target."""
+    values = {"results": json.dumps([result_object(run, dry_run) for run in runs])}
+    if len(runs) != 1:
+        return values
+    run = runs[0]
+    result = result_object(run, dry_run)
+    current = run.current
+    workers = current.current_workers if current else None
+    values.update({
+        "version-id": _text(result["version_id"]),
+        "build-status": _text(result["build_status"]),
+        "min-replicas": _text(result["min_replicas"]),
+        "max-replicas": _text(result["max_replicas"]),
+        "previous-min-replicas": _text(result["previous_min_replicas"]),
+        "previous-max-replicas": _text(result["previous_max_replicas"]),
+        "changed": "true" if run.changed else "false",
+        "ready-at": _text(current.ready_at if current else None),
+        "workers": "" if workers is None else json.dumps(workers.model_dump(mode="json", exclude_unset=True)),
+        "version": _version_json(current),
+    })
+    return values
+
+
+def cell(value: object) -> str:
+    """Text that stays inside one Markdown table cell and renders as itself."""
+    text = " ".join(_text(value).split())
+    if len(text) > _CELL_LIMIT:
+        text = text[: _CELL_LIMIT - 1] + "…"
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)) or " "
+
+
+def _bounds_change(before: int | None, after: int | None, known_before: bool) -> str:
+    show = lambda v: "none" if v is None else str(v)  # noqa: E731
+    if not known_before:
+        return show(after) if after is not None else "?"
+    return show(before) if before == after else f"{show(before)} → {show(after)}"
+
+
+def _workers(run: TargetRun) -> str:
+    workers = run.current.current_workers if run.current else None
+    if workers is None:
+        return "unknown"
+    counts = workers.model_dump(include={"idle", "active", "starting", "setup", "awaiting_resources"})
+    return ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items() if count)  or "none"
+
+
+def _status(run: TargetRun) -> str:
+    return run.current.build_status if run.current else "unknown"
+
+
+def summary(runs: Sequence[TargetRun], dry_run: bool) -> str:
+    """The job summary: a key/value table for one target, a row per target for a fleet."""
+    title = "Sieve scaling" + (" (dry run: nothing was sent)" if dry_run else "")
+    if len(runs) == 1:
+        return _summary_one(runs[0], dry_run, title)
+    failed = sum(run.failed for run in runs)
+    changed = sum(run.changed and not run.failed for run in runs)
+    unchanged = sum(not run.changed and not run.failed for run in runs)
+    verb = "would change" if dry_run else "changed"
+    lines = [
+        f"### {title}",
+        "",
+        f"{len(runs)} targets: {changed} {verb}, {unchanged} already as asked, {failed} failed.",
+        "",
+        "| | Target | Version | Build | Min | Max | Note |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in runs:
+        low, high = after_bounds(run, dry_run)
+        before = run.before
+        lines.append("| " + " | ".join([
+            _ICON[run.outcome],
+            cell(run.target.label),
+            cell(run.version_id or "?"),
+            cell(_status(run)),
+            cell(_bounds_change(before.minimum_replicas if before else None, low, before is not None)),
+            cell(_bounds_change(before.maximum_replicas if before else None, high, before is not None)),
+            cell(run.error or ("changed" if run.changed else "no change")),
+        ]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _summary_one(run: TargetRun, dry_run: bool, title: str) -> str:
+    low, high = after_bounds(run, dry_run)
+    before = run.before
+    known = before is not None
+    rows = [
+        ("Function", f"{run.target.owner}/{run.target.function}"),
+        ("Version", run.version_id or f"{run.target.version} (not resolved)"),
+        ("Build status", _status(run)),
+        ("Min replicas", _bounds_change(before.minimum_replicas if before else None, low, known)),
+        ("Max replicas", _bounds_change(before.maximum_replicas if before else None, high, known)),
+        ("Changed", ("would change" if dry_run else "yes") if run.changed else "no"),
+        ("Workers", _workers(run)),
+        ("Ready at", (run.current.ready_at + " UTC") if run.current and run.current.ready_at else "not yet"),
+        ("Waited", "did not wait" if run.waited is None else f"{run.waited:.1f} s"),
+    ]
+    lines = [f"### {_ICON[run.outcome]} {title}", "", "| | |", "| --- | --- |"]
+    lines += [f"| {name} | {cell(value)} |" for name, value in rows]
+    if run.error:
+        lines += ["", f"**Failed:** {cell(run.error)}"]
+    return "\n".join(lines) + "\n"
+
+
+def closing_line(run: TargetRun, dry_run: bool) -> str:
+    """One line for the log: what happened to this target."""
+    low, high = after_bounds(run, dry_run)
+    where = f"{run.target.label} → {run.version_id or '?'}"
+    bounds = f"replicas {low}..{'none' if high is None else high}" if low is not None else "replicas unknown"
+    if run.outcome == "ok":
+        verb = ("would change" if dry_run else "changed") if run.changed else "unchanged"
+        status = _status(run)
+        return f"{where}: {bounds} ({verb}), build {status}"
+    return f"{where}: {run.outcome}"

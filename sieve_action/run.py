@@ -1,0 +1,70 @@
+"""One step's work from checked inputs to finished target records, at the edge of
+signals: both the action and the CLI call :func:`execute`."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+from .client import RetryPolicy, SieveClient
+from .console import Console
+from .inputs import Inputs
+from .scaling import Options, TargetRun, scale_all
+from .waiting import Cancelled, Clock, RealClock
+
+
+def execute(
+    inputs: Inputs,
+    console: Console,
+    *,
+    clock: Clock | None = None,
+    policy: RetryPolicy | None = None,
+    runs: list[TargetRun] | None = None,
+) -> list[TargetRun]:
+    """Scale every target; failures at Sieve are recorded in the runs, not raised.
+
+    ``runs`` is filled in place, so that if :class:`Cancelled` escapes, the caller
+    still holds everything known so far.
+    """
+    targets = inputs.resolve_targets()
+    options = Options.from_inputs(inputs)
+    runs = runs if runs is not None else []
+    title = targets[0].label if len(targets) == 1 else f"{len(targets)} targets"
+    with console.group(f"Scaling {title}{' (dry run)' if options.dry_run else ''}"), SieveClient(
+        inputs.api_url, inputs.api_key, policy=policy, log=console.info
+    ) as client:
+        scale_all(client, targets, options, clock or RealClock(), console.info, runs)
+    return runs
+
+
+def mark_cancelled(runs: list[TargetRun]) -> None:
+    """Targets not finished when the step was cancelled end as ``cancelled``."""
+    for run in runs:
+        if run.outcome == "pending":
+            run.outcome, run.error = "cancelled", f"cancelled while {run.phase}"
+
+
+@contextmanager
+def cancellable(cancel: threading.Event) -> Iterator[Callable[[], int | None]]:
+    """Turn SIGTERM (GitHub's cancel and ``timeout-minutes``) and SIGINT into
+    :class:`Cancelled` in the main thread, and wake every sleeping target.
+
+    Yields a function that tells which signal arrived, if any.
+    """
+    received: list[int] = []
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        if not received:
+            received.append(signum)
+            cancel.set()
+            raise Cancelled
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield lambda: received[0] if received else None
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

@@ -1,0 +1,195 @@
+"""Scaling targets: read, plan, edit, wait, for one target or a fleet of them.
+
+Each target's progress is kept in a :class:`TargetRun` that is filled in as the work
+goes, so whatever ends the step (success, a failure, a timeout or a cancel) the report
+is written from what is known at that moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .client import SieveClient, SieveError
+from .inputs import Inputs, Target
+from .models import Version
+from .plan import BoundsConflict, plan_edit
+from .waiting import Cancelled, Clock, wait_for
+
+Outcome = Literal["pending", "ok", "build-error", "timeout", "failed", "cancelled"]
+
+#: Exit codes, the same for the action and the CLI.
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INPUT = 2
+EXIT_TIMEOUT = 3
+EXIT_CANCELLED = 130
+
+
+@dataclass
+class TargetRun:
+    """What is known about one target so far."""
+
+    target: Target
+    before: Version | None = None
+    current: Version | None = None
+    changed: bool = False
+    min_after: int | None = None
+    max_after: int | None = None
+    waited: float | None = None
+    outcome: Outcome = "pending"
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    phase: str = "reading"
+
+    @property
+    def version_id(self) -> str | None:
+        version = self.current or self.before
+        return version.id if version else None
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in {"failed", "build-error", "timeout", "cancelled"}
+
+
+@dataclass(frozen=True)
+class Options:
+    """The parts of the inputs that shape how every target is run."""
+
+    wait: bool = False
+    wait_for: Literal["build", "replicas"] = "build"
+    wait_timeout: float = 900.0
+    poll_interval: float = 5.0
+    fail_on_error: bool = True
+    dry_run: bool = False
+    concurrency: int = 8
+
+    @classmethod
+    def from_inputs(cls, inputs: Inputs) -> Options:
+        return cls(
+            inputs.wait, inputs.wait_for, inputs.wait_timeout, inputs.poll_interval,
+            inputs.fail_on_error, inputs.dry_run, inputs.concurrency,
+        )
+
+
+def scale(
+    client: SieveClient, run: TargetRun, options: Options, clock: Clock,
+    log: Callable[[str], None] = lambda _: None,
+) -> None:
+    """Run one target to its end, recording everything in ``run``; never raises for
+    failures at Sieve, which are recorded as the outcome instead."""
+    target = run.target
+    try:
+        run.before = run.current = client.get_version(target.owner, target.function, target.version)
+        log(f"{target.label}: found version {run.before.id} ({run.before.build_status}), "
+            f"replicas {run.before.minimum_replicas}..{_bound(run.before.maximum_replicas)}")
+        plan = plan_edit(target, run.before)
+        run.changed, run.min_after, run.max_after = plan.changes, plan.min_replicas, plan.max_replicas
+        # Everything after the read addresses the resolved ID, never `latest`: another
+        # deploy may land while this step runs.
+        version_id = run.before.id
+        if plan.edit is not None and not options.dry_run:
+            run.phase = "editing"
+            clock.sleep(0)  # a cancelled step sends no edit
+            log(f"{target.label}: sending {plan.edit.body()}")
+            run.current = client.edit_version(target.owner, target.function, version_id, plan.edit)
+            version_id = run.current.id
+        elif plan.edit is not None:
+            log(f"{target.label}: dry run, would send {plan.edit.body()}")
+        else:
+            log(f"{target.label}: replicas already {plan.min_replicas}..{_bound(plan.max_replicas)}, nothing to change")
+        if options.wait and not options.dry_run:
+            run.phase = "waiting"
+            current = run.current
+            assert current is not None
+            result = wait_for(
+                lambda: client.get_version(target.owner, target.function, version_id),
+                current,
+                goal=options.wait_for,
+                min_replicas=plan.min_replicas,
+                timeout=options.wait_timeout,
+                interval=options.poll_interval,
+                clock=clock,
+                on_read=lambda version: setattr(run, "current", version),
+                warn=run.warnings.append,
+            )
+            run.current, run.waited = result.version, result.waited
+            run.outcome = _ending(run, result.ending, options)
+        else:
+            run.outcome = "ok"
+    except (SieveError, BoundsConflict) as error:
+        run.outcome, run.error = "failed", str(error)
+    except Cancelled:
+        run.outcome, run.error = "cancelled", f"cancelled while {run.phase}"
+
+
+def _ending(run: TargetRun, ending: str, options: Options) -> Outcome:
+    version = run.current
+    assert version is not None
+    if ending == "ready":
+        return "ok"
+    if ending == "error":
+        message = f"`{run.target.label}`: the build of version {version.id} ended in `error`"
+        if options.fail_on_error:
+            run.error = message
+            return "build-error"
+        run.warnings.append(message + " (not failing: fail-on-error is false)")
+        return "ok"
+    waited = run.waited or 0.0
+    what = "its build to finish" if options.wait_for == "build" else f"{run.min_after} warm replicas"
+    last = f"last status `{version.build_status}`"
+    if options.wait_for == "replicas":
+        warm = version.current_workers.warm if version.current_workers else 0
+        last += f", {warm} warm (idle + active)"
+    run.error = (
+        f"`{run.target.label}`: waited {waited:.0f} s (wait-timeout) for {what} of version {version.id}; {last}"
+    )
+    return "timeout"
+
+
+def _bound(value: int | None) -> str:
+    return "unbounded" if value is None else str(value)
+
+
+def scale_all(
+    client: SieveClient,
+    targets: Sequence[Target],
+    options: Options,
+    clock: Clock,
+    log: Callable[[str], None] = lambda _: None,
+    runs: list[TargetRun] | None = None,
+) -> list[TargetRun]:
+    """Scale every target, at most ``options.concurrency`` at a time, on one client.
+
+    One target's failure does not stop the others. ``runs``, when given, is filled in
+    place so a caller on another thread can report progress on cancel.
+    """
+    runs = runs if runs is not None else []
+    runs.extend(TargetRun(target) for target in targets)
+    if len(runs) == 1:
+        scale(client, runs[0], options, clock, log)
+        return runs
+    pool = ThreadPoolExecutor(max_workers=min(options.concurrency, len(runs)), thread_name_prefix="target")
+    try:
+        for future in [pool.submit(scale, client, run, options, clock, log) for run in runs]:
+            future.result()
+    finally:
+        # On cancel, do not wait for targets still running: the report is due now.
+        pool.shutdown(wait=False, cancel_futures=True)
+    return runs
+
+
+def exit_code(runs: Sequence[TargetRun]) -> int:
+    """1 for any failure at Sieve or in a build, else 3 for a timeout, else 0."""
+    outcomes = {run.outcome for run in runs}
+    if "cancelled" in outcomes:
+        return EXIT_CANCELLED
+    if outcomes & {"failed", "build-error"}:
+        return EXIT_FAILED
+    if "timeout" in outcomes:
+        return EXIT_TIMEOUT
+    return EXIT_OK
+
+

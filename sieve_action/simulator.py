@@ -1,0 +1,441 @@
+"""A local Sieve for tests and the demo: the four operations the action uses, in memory.
+
+Standard library only, so it adds no dependency and never loads with the action. It
+follows ``shared/sieve/openapi.json`` and Sieve's documented errors (401 for a missing
+or wrong ``X-API-Key``, 403, 404, 400, FastAPI-style 422), moves each version's
+``build_status`` through ``queued → building → pushing → deploying → ready`` (or
+``error``) over a configurable time, brings warm workers up to the minimum after the
+build, and can inject the faults a real network and service produce: latency, 5xx and
+429 bursts with ``Retry-After``, malformed or truncated bodies, dropped connections.
+
+Run it: ``python -m sieve_action.simulator --function acme/whisper --api-key KEY``.
+Control it (tests): the :class:`Simulator` object, or ``/_sim/*`` endpoints (no key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+STAGES = ("queued", "building", "pushing", "deploying")
+# Fraction of the build time at which each stage begins.
+_STAGE_STARTS = (0.0, 0.1, 0.6, 0.75)
+_ROUTE = re.compile(
+    r"/v2/functions/(?P<owner>[^/]+)/(?P<function>[^/]+)"
+    r"(?:/versions(?:/(?P<slug>[^/]+)(?P<edit>/edit)?)?)?"
+)
+_BASE_TIME = time.time()
+
+
+@dataclass
+class SimVersion:
+    id: str
+    created: float
+    build_seconds: float
+    fails: bool = False
+    minimum_replicas: int = 0
+    maximum_replicas: int | None = 1
+    #: When the minimum last changed, so warm workers can ramp up after it.
+    scaled_at: float = 0.0
+    #: A build status to report instead of the computed one (faults, odd values).
+    forced_status: str | None = None
+    #: Report ``current_workers: null``.
+    workers_null: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SimFunction:
+    owner: str
+    name: str
+    versions: list[SimVersion] = field(default_factory=list)  # newest first
+    forbidden: bool = False
+
+
+@dataclass
+class Fault:
+    """One injected misbehaviour, applied to the next ``count`` matching requests.
+
+    ``kind``: ``status`` (answer ``status`` with ``retry_after`` if set), ``malformed``
+    (200 with a body that is not JSON), ``wrong_shape`` (200 with JSON that is not a
+    Version), ``truncate`` (headers promise more body than is sent), ``reset`` (close
+    the connection without an answer), ``latency`` (sleep ``seconds`` first, then
+    answer normally), ``delete`` (remove the version, then answer 404).
+    """
+
+    kind: str
+    count: int = 1
+    status: int = 503
+    retry_after: str | None = None
+    seconds: float = 0.0
+    method: str | None = None
+    #: Only requests whose path ends with this (e.g. "/edit") match.
+    path_suffix: str | None = None
+
+
+def _iso(moment: float) -> str:
+    stamp = time.gmtime(_BASE_TIME + moment)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", stamp) + f".{int((moment % 1) * 1e6):06d}"
+
+
+class SimState:
+    """Sieve's state in memory; every method takes the lock."""
+
+    def __init__(self, api_key: str, clock: Callable[[], float] = time.monotonic,
+                 worker_seconds: float = 0.0, latency: float = 0.0) -> None:
+        self.api_key = api_key
+        self.clock = clock
+        self.worker_seconds = worker_seconds
+        self.latency = latency
+        self.functions: dict[tuple[str, str], SimFunction] = {}
+        self.faults: list[Fault] = []
+        self.requests: list[dict[str, Any]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.lock = threading.RLock()
+
+    # -- set-up -------------------------------------------------------------------------
+    def deploy(self, owner: str, name: str, *, build_seconds: float = 0.0, fails: bool = False,
+               minimum_replicas: int = 0, maximum_replicas: int | None = 1,
+               version_id: str | None = None) -> SimVersion:
+        """A new version, newest first, as ``sieve deploy`` makes one."""
+        with self.lock:
+            function = self.functions.setdefault((owner, name), SimFunction(owner, name))
+            now = self.clock()
+            version = SimVersion(version_id or str(uuid.uuid4()), now, build_seconds, fails,
+                                 minimum_replicas, maximum_replicas, scaled_at=now)
+            function.versions.insert(0, version)
+            return version
+
+    def inject(self, *faults: Fault) -> None:
+        with self.lock:
+            self.faults.extend(faults)
+
+    def edits(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [r for r in self.requests if r["method"] == "POST"]
+
+    # -- views ---------------------------------------------------------------------------
+    def status(self, version: SimVersion) -> str:
+        if version.forced_status is not None:
+            return version.forced_status
+        elapsed = self.clock() - version.created
+        if version.build_seconds <= 0 or elapsed >= version.build_seconds:
+            return "error" if version.fails else "ready"
+        fraction = elapsed / version.build_seconds
+        return next(s for s, start in reversed(list(zip(STAGES, _STAGE_STARTS, strict=True)))
+                    if fraction >= start)
+
+    def render(self, version: SimVersion) -> dict[str, Any]:
+        status = self.status(version)
+        built = version.created + version.build_seconds
+        workers: dict[str, int] | None = None
+        if not version.workers_null:
+            warm = 0
+            if status == "ready":
+                since = self.clock() - max(built, version.scaled_at)
+                ramp = 1.0 if self.worker_seconds <= 0 else min(1.0, since / self.worker_seconds)
+                warm = int(version.minimum_replicas * ramp)
+            starting = version.minimum_replicas - warm if status == "ready" else 0
+            workers = {"starting": starting, "setup": 0, "active": 0, "idle": warm, "awaiting_resources": 0}
+        body: dict[str, Any] = {
+            "id": version.id,
+            "build_status": status,
+            "queued_at": _iso(version.created),
+            "built_at": _iso(built) if status in {"ready", "deploying", "error"} else None,
+            "ready_at": _iso(built) if status == "ready" else None,
+            "compute_type": "gpu-a100",
+            "python_packages": ["torch"],
+            "system_packages": [],
+            "cuda_version": "12.1",
+            "gpu": True,
+            "split": 1,
+            "minimum_replicas": version.minimum_replicas,
+            "maximum_replicas": version.maximum_replicas,
+            "inputs": [],
+            "outputs": [],
+            "current_workers": workers,
+            "environment_variables": [],
+            "stream_output": False,
+            "function_dependencies": [],
+        }
+        body.update(version.extra)
+        return body
+
+    def find(self, owner: str, name: str, slug: str | None) -> tuple[SimFunction | None, SimVersion | None]:
+        function = self.functions.get((owner, name))
+        if function is None or slug is None:
+            return function, None
+        if slug == "latest":
+            return function, (function.versions[0] if function.versions else None)
+        matches = [v for v in function.versions if v.id.startswith(slug)]
+        return function, (matches[0] if len(matches) == 1 else None)
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if (fault.method in (None, method)) and (
+                    fault.path_suffix is None or path.endswith(fault.path_suffix)
+                ):
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self.faults.remove(fault)
+                    return fault
+            return None
+
+
+Answer = tuple[int, Any, dict[str, str]]
+
+
+def _detail(status: int, detail: Any, headers: dict[str, str] | None = None) -> Answer:
+    return status, {"detail": detail}, headers or {}
+
+
+def handle(state: SimState, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+    """Answer one API request as Sieve would (faults are applied by the caller)."""
+    match = _ROUTE.fullmatch(path)
+    if match is None:
+        return _detail(404, "Not Found")
+    if headers.get("x-api-key") != state.api_key:
+        return _detail(401, "Unauthorized - valid API Key required.")
+    owner, name = unquote(match["owner"]), unquote(match["function"])
+    slug = unquote(match["slug"]) if match["slug"] else None
+    is_edit = bool(match["edit"])
+    is_list = slug is None and path.rstrip("/").endswith("/versions")
+    allowed = "POST" if is_edit else "GET"
+    if method != allowed:
+        return _detail(405, "Method Not Allowed")
+    with state.lock:
+        function, version = state.find(owner, name, slug)
+        if function is None:
+            return _detail(404, "Function not found.")
+        if function.forbidden and is_edit:
+            return _detail(403, "Forbidden.")
+        if is_list:
+            return 200, [state.render(v) for v in function.versions], {}
+        if slug is None:
+            latest = state.render(function.versions[0]) if function.versions else None
+            return 200, {"name": name, "owner_name": owner, "latest_version": latest}, {}
+        if version is None:
+            return _detail(404, "Function version not found.")
+        if not is_edit:
+            return 200, state.render(version), {}
+        return _edit(state, version, body)
+
+
+def _edit(state: SimState, version: SimVersion, body: bytes) -> Answer:
+    try:
+        data = json.loads(body or b"null")
+    except ValueError:
+        return _detail(422, [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}])
+    if not isinstance(data, dict):
+        return _detail(422, [{"loc": ["body"], "msg": "Input should be a valid dictionary",
+                              "type": "model_attributes_type"}])
+    problems = [
+        {"loc": ["body", key], "msg": "Input should be a valid integer", "type": "int_type"}
+        for key in ("minimum_replicas", "maximum_replicas")
+        if key in data and data[key] is not None and (not isinstance(data[key], int) or isinstance(data[key], bool))
+    ]
+    if problems:
+        return _detail(422, problems)
+    low = data.get("minimum_replicas", version.minimum_replicas)
+    high = data.get("maximum_replicas", version.maximum_replicas)
+    low = version.minimum_replicas if low is None else low
+    if low < 0 or (high is not None and (high < 0 or low > high)):
+        return _detail(400, "Invalid values passed.")
+    if low != version.minimum_replicas:
+        version.scaled_at = state.clock()
+    version.minimum_replicas, version.maximum_replicas = low, high
+    return 200, state.render(version), {}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        pass  # quiet: tests read /_sim/requests instead
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
+        state = self.server.state
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path = urlsplit(self.path).path
+        if path.startswith("/_sim/"):
+            self._control(method, path, body)
+            return
+        with state.lock:
+            state.in_flight += 1
+            state.max_in_flight = max(state.max_in_flight, state.in_flight)
+            state.requests.append({
+                "method": method, "path": path, "query": urlsplit(self.path).query,
+                "headers": {k.lower(): v for k, v in self.headers.items() if k.lower() != "x-api-key"},
+                "key_ok": self.headers.get("X-API-Key") == state.api_key,
+                "body": body.decode("utf-8", "replace"), "at": state.clock(),
+            })
+        try:
+            if state.latency:
+                time.sleep(state.latency)
+            self._answer(state, method, path, body)
+        finally:
+            with state.lock:
+                state.in_flight -= 1
+
+    def _answer(self, state: SimState, method: str, path: str, body: bytes) -> None:
+        fault = state.take_fault(method, path)
+        if fault is not None and fault.kind == "latency":
+            time.sleep(fault.seconds)
+            fault = None
+        if fault is not None and fault.kind == "delete":
+            match = _ROUTE.fullmatch(path)
+            if match and match["slug"]:
+                with state.lock:
+                    function, version = state.find(unquote(match["owner"]), unquote(match["function"]),
+                                                   unquote(match["slug"]))
+                    if function and version:
+                        function.versions.remove(version)
+            fault = None
+        if fault is None:
+            status, payload, headers = handle(state, method, path, dict(
+                (k.lower(), v) for k, v in self.headers.items()), body)
+            self._send(status, json.dumps(payload).encode(), headers)
+        elif fault.kind == "status":
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+            self._send(fault.status, json.dumps({"detail": HTTPStatus(fault.status).phrase}).encode(), headers)
+        elif fault.kind == "malformed":
+            self._send(200, b'{"id": "abc", "build_status": ', {})
+        elif fault.kind == "wrong_shape":
+            self._send(200, json.dumps({"items": [1, 2, 3]}).encode(), {})
+        elif fault.kind == "truncate":
+            data = b'{"id": "abc", "build_status": "ready", "minimum_replicas": 1}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data) * 2))
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+            self.close_connection = True
+        elif fault.kind == "reset":
+            self.close_connection = True
+            self.connection.shutdown(2)
+        else:  # pragma: no cover - a typo in a test
+            raise ValueError(f"unknown fault kind {fault.kind!r}")
+
+    def _send(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _control(self, method: str, path: str, body: bytes) -> None:
+        """Test hooks, outside Sieve's API: deploy, inject faults, read what was asked."""
+        state = self.server.state
+        data = json.loads(body) if body else {}
+        answer: Any
+        if path == "/_sim/deploy" and method == "POST":
+            version = state.deploy(**data)
+            answer = state.render(version)
+        elif path == "/_sim/faults" and method == "POST":
+            state.inject(*(Fault(**item) for item in data))
+            answer = {"queued": len(state.faults)}
+        elif path == "/_sim/requests":
+            with state.lock:
+                answer = {"requests": state.requests, "max_in_flight": state.max_in_flight}
+        else:
+            self._send(404, b'{"detail": "Not Found"}', {})
+            return
+        self._send(200, json.dumps(answer).encode(), {})
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], state: SimState) -> None:
+        super().__init__(address, _Handler)
+        self.state = state
+
+
+class Simulator:
+    """A running simulator on a background thread: ``with Simulator("key") as sim:``."""
+
+    def __init__(self, api_key: str = "sim-key", host: str = "127.0.0.1", port: int = 0, *,
+                 clock: Callable[[], float] = time.monotonic, worker_seconds: float = 0.0,
+                 latency: float = 0.0) -> None:
+        self.state = SimState(api_key, clock, worker_seconds, latency)
+        self._server = _Server((host, port), self.state)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> Simulator:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sieve_action.simulator", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    parser.add_argument("--api-key", default="sim-key", help="the key requests must send")
+    parser.add_argument("--function", action="append", default=[], metavar="OWNER/NAME",
+                        help="a function with one new version (repeatable)")
+    parser.add_argument("--build-seconds", type=float, default=3.0, help="time from queued to ready")
+    parser.add_argument("--worker-seconds", type=float, default=0.0, help="time for workers to warm up")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every API answer")
+    parser.add_argument("--ready-file", type=Path, help="write the base URL here once listening")
+    args = parser.parse_args(argv)
+    sim = Simulator(args.api_key, args.host, args.port, worker_seconds=args.worker_seconds, latency=args.latency)
+    for spec in args.function:
+        owner, _, name = spec.partition("/")
+        sim.state.deploy(owner, name, build_seconds=args.build_seconds)
+    sim.start()
+    print(sim.url, flush=True)
+    if args.ready_file:
+        args.ready_file.write_text(sim.url + "\n")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
