@@ -107,6 +107,13 @@ def _workers(run: TargetRun) -> str:
     return ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items() if count)  or "none"
 
 
+def _utc(stamp: str) -> str:
+    """Sieve's UTC timestamps, with or without a zone suffix, shown the same way."""
+    for suffix in ("Z", "+00:00"):
+        stamp = stamp.removesuffix(suffix)
+    return stamp.replace("T", " ") + " UTC"
+
+
 def _status(run: TargetRun) -> str:
     return run.current.build_status if run.current else "unknown"
 
@@ -155,7 +162,7 @@ def _summary_one(run: TargetRun, dry_run: bool, title: str) -> str:
         ("Max replicas", _bounds_change(before.maximum_replicas if before else None, high, known)),
         ("Changed", ("would change" if dry_run else "yes") if run.changed else "no"),
         ("Workers", _workers(run)),
-        ("Ready at", (run.current.ready_at + " UTC") if run.current and run.current.ready_at else "not yet"),
+        ("Ready at", _utc(run.current.ready_at) if run.current and run.current.ready_at else "not yet"),
         ("Waited", "did not wait" if run.waited is None else f"{run.waited:.1f} s"),
     ]
     lines = [f"### {_ICON[run.outcome]} {title}", "", "| | |", "| --- | --- |"]

@@ -85,17 +85,21 @@ class Fault:
     path_suffix: str | None = None
 
 
-def _iso(moment: float) -> str:
+def _iso(moment: float, naive: bool) -> str:
+    """RFC 3339 in UTC. The schema's ``date-time`` format needs the zone (``Z``); Sieve
+    itself writes none (its examples and answers), which ``naive`` reproduces."""
     stamp = time.gmtime(_BASE_TIME + moment)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", stamp) + f".{int((moment % 1) * 1e6):06d}"
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", stamp) + f".{int((moment % 1) * 1e6):06d}"
+    return text if naive else text + "Z"
 
 
 class SimState:
     """Sieve's state in memory; every method takes the lock."""
 
     def __init__(self, api_key: str, clock: Callable[[], float] = time.monotonic,
-                 worker_seconds: float = 0.0, latency: float = 0.0) -> None:
+                 worker_seconds: float = 0.0, latency: float = 0.0, naive_timestamps: bool = False) -> None:
         self.api_key = api_key
+        self.naive_timestamps = naive_timestamps
         self.clock = clock
         self.worker_seconds = worker_seconds
         self.latency = latency
@@ -153,9 +157,9 @@ class SimState:
         body: dict[str, Any] = {
             "id": version.id,
             "build_status": status,
-            "queued_at": _iso(version.created),
-            "built_at": _iso(built) if status in {"ready", "deploying", "error"} else None,
-            "ready_at": _iso(built) if status == "ready" else None,
+            "queued_at": _iso(version.created, self.naive_timestamps),
+            "built_at": _iso(built, self.naive_timestamps) if status in {"ready", "deploying", "error"} else None,
+            "ready_at": _iso(built, self.naive_timestamps) if status == "ready" else None,
             "compute_type": "gpu-a100",
             "python_packages": ["torch"],
             "system_packages": [],
@@ -285,12 +289,13 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.in_flight += 1
             state.max_in_flight = max(state.max_in_flight, state.in_flight)
-            state.requests.append({
+            self._entry: dict[str, Any] = {
                 "method": method, "path": path, "query": urlsplit(self.path).query,
                 "headers": {k.lower(): v for k, v in self.headers.items() if k.lower() != "x-api-key"},
-                "key_ok": self.headers.get("X-API-Key") == state.api_key,
+                "key_sent": self.headers.get("X-API-Key") is not None,
                 "body": body.decode("utf-8", "replace"), "at": state.clock(),
-            })
+            }
+            state.requests.append(self._entry)
         try:
             if state.latency:
                 time.sleep(state.latency)
@@ -316,7 +321,10 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is None:
             status, payload, headers = handle(state, method, path, dict(
                 (k.lower(), v) for k, v in self.headers.items()), body)
-            self._send(status, json.dumps(payload).encode(), headers)
+            data = json.dumps(payload).encode()
+            with state.lock:
+                self._entry["response"] = {"status": status, "body": data.decode()}
+            self._send(status, data, headers)
         elif fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
             self._send(fault.status, json.dumps({"detail": HTTPStatus(fault.status).phrase}).encode(), headers)

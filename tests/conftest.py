@@ -1,0 +1,77 @@
+"""Shared fixtures: a simulator whose every exchange is checked against Sieve's OpenAPI
+document, and a way to run the action as GitHub's runner does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from openapi_core import OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
+
+from sieve_action.simulator import Simulator
+
+from .runner import StepResult, run_step
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT.parent / "shared" / "sieve" / "openapi.json"
+#: Long enough that finding it in text means a leak, not a coincidence.
+KEY = "sk-test-7f3a9c2e5b1d4e8fa0c6"
+VERSION_ID = "41b83e76-0a13-4d96-b0a0-7cd62c9977c3"
+
+
+@pytest.fixture(scope="session")
+def openapi() -> OpenAPI:
+    return OpenAPI.from_file_path(str(SPEC))
+
+
+def check_exchanges(openapi: OpenAPI, sim: Simulator) -> int:
+    """Validate every request the action sent, and the simulator's answer, against the
+    document; return how many were checked."""
+    checked = 0
+    for entry in sim.state.requests:
+        headers = {"X-API-Key": "redacted", **entry["headers"]} if entry["key_sent"] else entry["headers"]
+        request = MockRequest(
+            "https://mango.sievedata.com", entry["method"].lower(), entry["path"],
+            headers=headers, data=entry["body"].encode() or None,
+            content_type=entry["headers"].get("content-type", "application/json"),
+        )
+        openapi.validate_request(request)
+        response = entry.get("response")
+        if response is not None and response["status"] == 200:
+            openapi.validate_response(request, MockResponse(
+                response["body"].encode(), status_code=200, content_type="application/json"))
+        checked += 1
+    return checked
+
+
+@pytest.fixture
+def sim(openapi: OpenAPI) -> Iterator[Simulator]:
+    """A simulator with ``acme/whisper``: one ready version, replicas 0..1."""
+    with Simulator(KEY) as simulator:
+        simulator.state.deploy("acme", "whisper", version_id=VERSION_ID)
+        yield simulator
+    check_exchanges(openapi, simulator)
+
+
+Step = Callable[..., StepResult]
+
+
+@pytest.fixture
+def step(sim: Simulator, tmp_path: Path) -> Step:
+    """Run the action against ``sim`` with the key and owner/function preset."""
+
+    def run(env: dict[str, str] | None = None, **inputs: str) -> StepResult:
+        given = {"api-key": KEY, "api-url": sim.url, "owner": "acme", "function": "whisper"}
+        given.update({name.replace("_", "-"): value for name, value in inputs.items()})
+        result = run_step({k: v for k, v in given.items() if v is not None}, tmp_path, env=env)
+        assert KEY not in result.everything(), "the API key leaked"
+        return result
+
+    return run
+
+
+def edits(sim: Simulator) -> list[dict[str, object]]:
+    return [json.loads(r["body"]) for r in sim.state.edits()]

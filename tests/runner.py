@@ -1,0 +1,151 @@
+"""The parts of GitHub's runner a test needs: run the entrypoint as the runner runs a
+container action, and read ``GITHUB_OUTPUT`` and workflow commands by the runner's rules
+(``shared/github-runner.md``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTRYPOINT = ROOT / "entrypoint.py"
+
+
+def parse_output_file(text: str) -> dict[str, str]:
+    """``NAME=VALUE`` or ``NAME<<DELIMITER`` … ``DELIMITER``; a later record wins.
+
+    Raises on a heredoc without its closing delimiter, as the runner does.
+    """
+    values: dict[str, str] = {}
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if not line:
+            continue
+        eq, heredoc = line.find("="), line.find("<<")
+        if eq >= 0 and (heredoc < 0 or eq < heredoc):
+            name, value = line.split("=", 1)
+            values[name] = value
+            continue
+        if heredoc < 0:
+            raise ValueError(f"invalid output line {line!r}")
+        name, delimiter = line.split("<<", 1)
+        body: list[str] = []
+        while True:
+            if i >= len(lines):
+                raise ValueError(f"output {name!r}: missing closing delimiter")
+            if lines[i] == delimiter:
+                i += 1
+                break
+            body.append(lines[i])
+            i += 1
+        values[name] = "\n".join(body)
+    return values
+
+
+@dataclass
+class Command:
+    name: str
+    properties: dict[str, str]
+    message: str
+
+
+def _unescape(text: str, prop: bool = False) -> str:
+    if prop:
+        text = text.replace("%3A", ":").replace("%2C", ",")
+    return text.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+
+
+def parse_commands(stdout: str) -> list[Command]:
+    """Workflow commands: a line that starts with ``::`` after leading spaces."""
+    commands = []
+    for raw in stdout.splitlines():
+        line = raw.lstrip(" ")
+        if not line.startswith("::"):
+            continue
+        end = line.find("::", 2)
+        if end < 0:
+            continue
+        head, message = line[2:end], line[end + 2:]
+        name, _, props = head.partition(" ")
+        properties = {}
+        for part in filter(None, props.split(",")):
+            key, _, value = part.partition("=")
+            properties[key] = _unescape(value, prop=True)
+        commands.append(Command(name, properties, _unescape(message)))
+    return commands
+
+
+@dataclass
+class StepResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    outputs: dict[str, str]
+    summary: str
+    commands: list[Command] = field(default_factory=list)
+
+    def errors(self) -> list[str]:
+        return [c.message for c in self.commands if c.name == "error"]
+
+    def warnings(self) -> list[str]:
+        return [c.message for c in self.commands if c.name == "warning"]
+
+    def everything(self) -> str:
+        """All a user could ever see: log, stderr, outputs and summary. The ``add-mask``
+        command is the one line allowed to hold the key: the runner never shows it."""
+        log = [line for line in self.stdout.splitlines() if not line.lstrip().startswith("::add-mask")]
+        return "\n".join([*log, self.stderr, *self.outputs.values(), self.summary])
+
+
+def run_step(
+    inputs: dict[str, str],
+    tmp_path: Path,
+    *,
+    env: dict[str, str] | None = None,
+    action_defaults: bool = True,
+    timeout: float = 60,
+) -> StepResult:
+    """Run ``entrypoint.py`` as the runner runs the container: every declared input as
+    ``INPUT_<NAME>`` (hyphens kept, defaults from action.yml applied unless
+    ``action_defaults`` is false, as for ``uses: docker://``), fresh file-command files,
+    ``GITHUB_ACTIONS=true``, and the workspace as working directory."""
+    from .action_yml import declared_inputs
+
+    files = tmp_path / "file_commands"
+    files.mkdir(exist_ok=True)
+    output = files / f"set_output_{os.getpid()}"
+    summary = files / f"step_summary_{os.getpid()}"
+    output.write_text("")
+    summary.write_text("")
+    workspace = tmp_path / "workspace"
+    workspace.mkdir(exist_ok=True)
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "GITHUB_ACTIONS": "true",
+        "CI": "true",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_WORKSPACE": str(workspace),
+        "PYTHONPATH": str(ROOT),
+    }
+    if action_defaults:
+        for name, default in declared_inputs().items():
+            environment[f"INPUT_{name.upper()}"] = default
+    for name, value in inputs.items():
+        environment[f"INPUT_{name.upper()}"] = value
+    environment.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, str(ENTRYPOINT)], cwd=workspace, env=environment,
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )
+    return StepResult(
+        proc.returncode, proc.stdout, proc.stderr,
+        parse_output_file(output.read_text()), summary.read_text(), parse_commands(proc.stdout),
+    )
