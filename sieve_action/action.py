@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
-import traceback
 from collections.abc import Mapping
 
 import github_action_utils as gha
@@ -18,15 +16,26 @@ import github_action_utils as gha
 from .console import Console
 from .inputs import DEFAULTS, InputErrors, parse_inputs
 from .report import closing_line, outputs, summary
-from .run import cancellable, execute, mark_cancelled
+from .run import run_to_end
 from .scaling import EXIT_INPUT, TargetRun, exit_code
-from .waiting import Cancelled, RealClock
 
 #: Every input ``action.yml`` declares; a test keeps the two equal.
 INPUT_NAMES = (
-    "api-key", "owner", "function", "version", "min-replicas", "max-replicas", "wait",
-    "wait-for", "wait-timeout", "poll-interval", "fail-on-error", "targets", "concurrency",
-    "dry-run", "api-url",
+    "api-key",
+    "owner",
+    "function",
+    "version",
+    "min-replicas",
+    "max-replicas",
+    "wait",
+    "wait-for",
+    "wait-timeout",
+    "poll-interval",
+    "fail-on-error",
+    "targets",
+    "concurrency",
+    "dry-run",
+    "api-url",
 )
 assert set(DEFAULTS) <= set(INPUT_NAMES)
 
@@ -50,27 +59,13 @@ def main() -> int:
             console.error(str(error), title=f"sieve-action: input {error.name}")
         return EXIT_INPUT
 
-    runs: list[TargetRun] = []
-    cancel = threading.Event()
-    signalled: int | None = None
-    try:
-        with cancellable(cancel) as received:
-            try:
-                execute(inputs, console, clock=RealClock(cancel), runs=runs)
-            finally:
-                signalled = received()
-    except Cancelled:
-        pass
-    except Exception as error:  # a bug: say so plainly, keep the key out, report what is known
-        console.error(f"sieve-action failed unexpectedly: {type(error).__name__}: {error}")
-        with console.group("Traceback (please include it in a bug report)"):
-            for line in traceback.format_exc().splitlines():
-                console.info(line)
-    mark_cancelled(runs)
+    runs, signalled = run_to_end(inputs, console)
     write_report(console, runs, inputs.dry_run)
     code = exit_code(runs) if runs else 1
     if signalled is not None:
-        console.error("The step was cancelled; outputs and summary hold what was known at that moment.")
+        console.error(
+            "The step was cancelled; outputs and summary hold what was known at that moment."
+        )
         sys.stdout.flush()
         os._exit(128 + signalled)  # targets still running on other threads must not delay the exit
     return code

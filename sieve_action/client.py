@@ -132,9 +132,7 @@ class SieveClient:
         self._http = httpx.Client(
             base_url=api_url,
             headers={"X-API-Key": api_key, "User-Agent": USER_AGENT, "Accept": "application/json"},
-            timeout=httpx.Timeout(
-                self.policy.read_timeout, connect=self.policy.connect_timeout
-            ),
+            timeout=httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout),
             transport=transport,
             follow_redirects=False,
         )
@@ -157,14 +155,18 @@ class SieveClient:
     ) -> Version:
         """``edit_function_version``: send only the bounds being changed."""
         return self._call(
-            "POST", _path(owner, function, version) + "/edit", f"{owner}/{function}@{version}",
+            "POST",
+            _path(owner, function, version) + "/edit",
+            f"{owner}/{function}@{version}",
             body=edit.body(),
         )
 
-    def _call(self, method: str, path: str, what: str, body: dict[str, Any] | None = None) -> Version:
+    def _call(
+        self, method: str, path: str, what: str, body: dict[str, Any] | None = None
+    ) -> Version:
         policy = self.policy
         started = time.monotonic()
-        last = "no answer"
+        tries = 0
         try:
             for attempt in stamina.retry_context(
                 on=self._should_retry,
@@ -175,23 +177,19 @@ class SieveClient:
                 wait_jitter=policy.wait_jitter,
             ):
                 with attempt:
-                    if attempt.num > 1:
-                        self._log(f"{method} {what}: {last}; try {attempt.num} of {policy.attempts}")
+                    tries = attempt.num
+                    if tries > 1:
+                        self._log(f"{method} {what}: try {tries} of {policy.attempts}")
                     try:
-                        response = self._http.request(method, path, json=body)
-                    except httpx.TransportError as error:
-                        last = _describe_transport(error)
+                        return _parse(self._http.request(method, path, json=body), what)
+                    except (httpx.TransportError, _Transient) as error:
+                        self._log(f"{method} {what}: {_reason(error)}")
                         raise
-                    try:
-                        return _parse(response, what)
-                    except _Transient as error:
-                        last = error.reason
-                        raise
-        except (httpx.TransportError, _Transient):
+        except (httpx.TransportError, _Transient) as error:
             waited = time.monotonic() - started
             raise RetriesExhausted(
-                f"{method} {what} failed after {attempt.num} "
-                f"attempt{'s' if attempt.num > 1 else ''} over {waited:.1f} s; last: {last}"
+                f"{method} {what} failed after {tries} attempt{'s' if tries > 1 else ''} "
+                f"over {waited:.1f} s; last: {_reason(error)}"
             ) from None
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
@@ -200,7 +198,11 @@ class SieveClient:
             return False
         retry_after = error.retry_after if isinstance(error, _Transient) else None
         if retry_after is not None and retry_after > self.policy.max_retry_after:
-            error.reason += f" (Sieve asked to wait {retry_after:.0f} s, more than the {self.policy.max_retry_after:.0f} s allowed)"  # type: ignore[union-attr]
+            assert isinstance(error, _Transient)
+            error.reason += (
+                f" (Sieve asked to wait {retry_after:.0f} s, "
+                f"more than the {self.policy.max_retry_after:.0f} s this action waits)"
+            )
             return False
         if not self._budget.take():
             return False
@@ -209,7 +211,13 @@ class SieveClient:
 
 def _path(owner: str, function: str, version: str) -> str:
     # Inputs are checked to be plain names already; quoting is a second line of defence.
-    return "/v2/functions/{}/{}/versions/{}".format(*(quote(p, safe="") for p in (owner, function, version)))
+    return "/v2/functions/{}/{}/versions/{}".format(
+        *(quote(p, safe="") for p in (owner, function, version))
+    )
+
+
+def _reason(error: httpx.TransportError | _Transient) -> str:
+    return error.reason if isinstance(error, _Transient) else _describe_transport(error)
 
 
 def _describe_transport(error: httpx.TransportError) -> str:
@@ -235,7 +243,9 @@ def _parse(response: httpx.Response, what: str) -> Version:
         except ValidationError as error:
             problem = error.errors(include_url=False, include_input=False)[0]
             where = ".".join(str(p) for p in problem["loc"]) or "body"
-            raise _Transient(f"HTTP 200 with a body that is not a Version ({where}: {problem['msg']})") from None
+            raise _Transient(
+                f"HTTP 200 with a body that is not a Version ({where}: {problem['msg']})"
+            ) from None
     detail = _detail(response)
     owner_function = what.rsplit("@", 1)[0]
     if status == 401:

@@ -41,7 +41,14 @@ DEFAULTS: dict[str, str] = {
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 _VERSION = re.compile(r"[A-Za-z0-9-]+")
 _WHOLE = re.compile(r"[0-9]+")
-_BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_BOOLEANS = {
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+}
 
 
 class InputError(Exception):
@@ -82,7 +89,10 @@ def _show(value: str) -> str:
 def parse_version(value: str) -> str:
     if value == "latest" or _VERSION.fullmatch(value):
         return value
-    raise _fail(f"must be `latest` or a version ID (or prefix) of letters, digits and '-', got {_show(value)}")
+    raise _fail(
+        "must be `latest` or a version ID (or prefix) of letters, digits and '-', "
+        f"got {_show(value)}"
+    )
 
 
 def parse_replicas(value: str) -> int | None:
@@ -100,7 +110,9 @@ def _boolean(value: str) -> bool:
     try:
         return _BOOLEANS[value]
     except KeyError:
-        raise _fail(f"must be a YAML boolean (true, True, TRUE, false, False or FALSE), got {_show(value)}") from None
+        raise _fail(
+            f"must be a YAML boolean (true, True, TRUE, false, False or FALSE), got {_show(value)}"
+        ) from None
 
 
 def _seconds(value: str) -> float:
@@ -129,7 +141,9 @@ def _api_url(value: str) -> str:
         or parts.username is not None
         or any(c.isspace() for c in value)
     ):
-        raise _fail(f"must be an http:// or https:// URL with a host and no query, got {_show(value)}")
+        raise _fail(
+            f"must be an http:// or https:// URL with a host and no query, got {_show(value)}"
+        )
     try:
         parts.port  # noqa: B018 - a bad port raises here, and must be an input error
     except ValueError:
@@ -223,7 +237,9 @@ def _targets(value: str) -> tuple[TargetLine, ...]:
 
 def _check(function: Any) -> Any:
     """Run a string rule on a raw input value, which always arrives as a string."""
-    return BeforeValidator(lambda value: function(value.strip() if isinstance(value, str) else value))
+    return BeforeValidator(
+        lambda value: function(value.strip() if isinstance(value, str) else value)
+    )
 
 
 class Inputs(BaseModel):
@@ -239,8 +255,11 @@ class Inputs(BaseModel):
     max_replicas: Annotated[int | None, _check(parse_replicas), Field(alias="max-replicas")] = None
     targets: Annotated[tuple[TargetLine, ...], BeforeValidator(_targets)] = ()
     wait: Annotated[bool, _check(_boolean)] = False
-    wait_for: Annotated[Literal["build", "replicas"], _check(lambda v: _one_of(v, "build", "replicas")),
-                        Field(alias="wait-for")] = "build"
+    wait_for: Annotated[
+        Literal["build", "replicas"],
+        _check(lambda v: _one_of(v, "build", "replicas")),
+        Field(alias="wait-for"),
+    ] = "build"
     wait_timeout: Annotated[float, _check(_seconds), Field(alias="wait-timeout")] = 900.0
     poll_interval: Annotated[float, _check(_seconds), Field(alias="poll-interval")] = 5.0
     fail_on_error: Annotated[bool, _check(_boolean), Field(alias="fail-on-error")] = True
@@ -251,7 +270,11 @@ class Inputs(BaseModel):
     def resolve_targets(self) -> tuple[Target, ...]:
         """The targets to scale: each ``targets`` line, or the single owner/function."""
         if not self.targets:
-            return (Target(self.owner, self.function, self.version, self.min_replicas, self.max_replicas),)
+            return (
+                Target(
+                    self.owner, self.function, self.version, self.min_replicas, self.max_replicas
+                ),
+            )
         return tuple(
             Target(
                 line.owner,
@@ -276,15 +299,19 @@ def parse_inputs(raw: Mapping[str, str | None]) -> Inputs:
     ``raw`` maps input names (``min-replicas``) to their strings; a missing or empty
     value takes the default. Cross-input rules run only once each input is valid.
     """
-    values = {name: value for name, value in raw.items() if value is not None and value.strip() != ""}
+    values = {
+        name: value for name, value in raw.items() if value is not None and value.strip() != ""
+    }
     values.setdefault("api-key", "")
     try:
         inputs = Inputs.model_validate(values)
     except ValidationError as error:
-        raise InputErrors([
-            InputError(str(detail["loc"][0]) if detail["loc"] else "?", detail["msg"])
-            for detail in error.errors(include_url=False)
-        ]) from None
+        raise InputErrors(
+            [
+                InputError(str(detail["loc"][0]) if detail["loc"] else "?", detail["msg"])
+                for detail in error.errors(include_url=False)
+            ]
+        ) from None
     errors = _cross_checks(inputs)
     if errors:
         raise InputErrors(errors)
@@ -296,21 +323,35 @@ def _cross_checks(inputs: Inputs) -> list[InputError]:
     if inputs.targets:
         for name in ("owner", "function"):
             if getattr(inputs, name):
-                errors.append(InputError("targets", f"cannot be combined with `{name}`: give one or the other"))
+                errors.append(
+                    InputError(
+                        "targets", f"cannot be combined with `{name}`: give one or the other"
+                    )
+                )
     else:
         errors.extend(
             InputError(name, "is required (or give `targets`, one owner/function per line)")
-            for name in ("owner", "function") if not getattr(inputs, name)
+            for name in ("owner", "function")
+            if not getattr(inputs, name)
         )
     if inputs.wait_for == "replicas" and not inputs.wait:
-        errors.append(InputError("wait-for", "is `replicas` but `wait` is false: set `wait: true` to wait"))
+        errors.append(
+            InputError("wait-for", "is `replicas` but `wait` is false: set `wait: true` to wait")
+        )
     for target, line in zip(inputs.resolve_targets(), inputs.targets or (None,), strict=True):
         low, high = target.min_replicas, target.max_replicas
         if low is not None and high is not None and low > high:
             if line is None:
-                errors.append(InputError("min-replicas", f"must not be greater than `max-replicas` ({low} > {high})"))
+                errors.append(
+                    InputError(
+                        "min-replicas", f"must not be greater than `max-replicas` ({low} > {high})"
+                    )
+                )
             else:
-                errors.append(InputError(
-                    "targets", f"line {line.line} ({target.label}): min {low} is greater than max {high}",
-                ))
+                errors.append(
+                    InputError(
+                        "targets",
+                        f"line {line.line} ({target.label}): min {low} is greater than max {high}",
+                    )
+                )
     return errors

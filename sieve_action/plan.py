@@ -53,5 +53,5 @@ def plan_edit(target: Target, current: Version) -> Plan:
         fields["minimum_replicas"] = new_min
     if new_max is not None and new_max != current.maximum_replicas:
         fields["maximum_replicas"] = new_max
-    edit = EditFunctionVersionRequest(**fields) if fields else None  # type: ignore[arg-type]
+    edit = EditFunctionVersionRequest(**fields) if fields else None
     return Plan(edit, low, high)

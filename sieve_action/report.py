@@ -18,13 +18,29 @@ from .models import Version
 from .scaling import TargetRun
 
 OUTPUT_NAMES = (
-    "version-id", "build-status", "min-replicas", "max-replicas", "previous-min-replicas",
-    "previous-max-replicas", "changed", "ready-at", "workers", "version", "results",
+    "version-id",
+    "build-status",
+    "min-replicas",
+    "max-replicas",
+    "previous-min-replicas",
+    "previous-max-replicas",
+    "changed",
+    "ready-at",
+    "workers",
+    "version",
+    "results",
 )
 _CELL_LIMIT = 120
 # Inside a table cell only these change how text renders (html.escape handles < > &).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
-_ICON = {"ok": "✅", "build-error": "❌", "failed": "❌", "timeout": "⏱️", "cancelled": "🛑", "pending": "…"}
+_ICON = {
+    "ok": "✅",
+    "build-error": "❌",
+    "failed": "❌",
+    "timeout": "⏱️",
+    "cancelled": "🛑",
+    "pending": "…",
+}
 
 
 def _text(value: object) -> str:
@@ -40,7 +56,9 @@ def after_bounds(run: TargetRun, dry_run: bool) -> tuple[int | None, int | None]
 
 
 def _version_json(version: Version | None) -> str:
-    return "" if version is None else json.dumps(version.model_dump(mode="json", exclude_unset=True))
+    return (
+        "" if version is None else json.dumps(version.model_dump(mode="json", exclude_unset=True))
+    )
 
 
 def result_object(run: TargetRun, dry_run: bool) -> dict[str, Any]:
@@ -69,18 +87,22 @@ def outputs(runs: Sequence[TargetRun], dry_run: bool) -> dict[str, str]:
     result = result_object(run, dry_run)
     current = run.current
     workers = current.current_workers if current else None
-    values.update({
-        "version-id": _text(result["version_id"]),
-        "build-status": _text(result["build_status"]),
-        "min-replicas": _text(result["min_replicas"]),
-        "max-replicas": _text(result["max_replicas"]),
-        "previous-min-replicas": _text(result["previous_min_replicas"]),
-        "previous-max-replicas": _text(result["previous_max_replicas"]),
-        "changed": "true" if run.changed else "false",
-        "ready-at": _text(current.ready_at if current else None),
-        "workers": "" if workers is None else json.dumps(workers.model_dump(mode="json", exclude_unset=True)),
-        "version": _version_json(current),
-    })
+    values.update(
+        {
+            "version-id": _text(result["version_id"]),
+            "build-status": _text(result["build_status"]),
+            "min-replicas": _text(result["min_replicas"]),
+            "max-replicas": _text(result["max_replicas"]),
+            "previous-min-replicas": _text(result["previous_min_replicas"]),
+            "previous-max-replicas": _text(result["previous_max_replicas"]),
+            "changed": "true" if run.changed else "false",
+            "ready-at": _text(current.ready_at if current else None),
+            "workers": ""
+            if workers is None
+            else json.dumps(workers.model_dump(mode="json", exclude_unset=True)),
+            "version": _version_json(current),
+        }
+    )
     return values
 
 
@@ -92,19 +114,27 @@ def cell(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)) or " "
 
 
+def _show(bound: int | None) -> str:
+    return "none" if bound is None else str(bound)
+
+
 def _bounds_change(before: int | None, after: int | None, known_before: bool) -> str:
-    show = lambda v: "none" if v is None else str(v)  # noqa: E731
     if not known_before:
-        return show(after) if after is not None else "?"
-    return show(before) if before == after else f"{show(before)} → {show(after)}"
+        return _show(after) if after is not None else "?"
+    return _show(before) if before == after else f"{_show(before)} → {_show(after)}"
 
 
 def _workers(run: TargetRun) -> str:
     workers = run.current.current_workers if run.current else None
     if workers is None:
         return "unknown"
-    counts = workers.model_dump(include={"idle", "active", "starting", "setup", "awaiting_resources"})
-    return ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items() if count)  or "none"
+    counts = workers.model_dump(
+        include={"idle", "active", "starting", "setup", "awaiting_resources"}
+    )
+    return (
+        ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items() if count)
+        or "none"
+    )
 
 
 def _utc(stamp: str) -> str:
@@ -138,15 +168,29 @@ def summary(runs: Sequence[TargetRun], dry_run: bool) -> str:
     for run in runs:
         low, high = after_bounds(run, dry_run)
         before = run.before
-        lines.append("| " + " | ".join([
-            _ICON[run.outcome],
-            cell(run.target.label),
-            cell(run.version_id or "?"),
-            cell(_status(run)),
-            cell(_bounds_change(before.minimum_replicas if before else None, low, before is not None)),
-            cell(_bounds_change(before.maximum_replicas if before else None, high, before is not None)),
-            cell(run.error or ("changed" if run.changed else "no change")),
-        ]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    _ICON[run.outcome],
+                    cell(run.target.label),
+                    cell(run.version_id or "?"),
+                    cell(_status(run)),
+                    cell(
+                        _bounds_change(
+                            before.minimum_replicas if before else None, low, before is not None
+                        )
+                    ),
+                    cell(
+                        _bounds_change(
+                            before.maximum_replicas if before else None, high, before is not None
+                        )
+                    ),
+                    cell(run.error or ("changed" if run.changed else "no change")),
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -162,7 +206,10 @@ def _summary_one(run: TargetRun, dry_run: bool, title: str) -> str:
         ("Max replicas", _bounds_change(before.maximum_replicas if before else None, high, known)),
         ("Changed", ("would change" if dry_run else "yes") if run.changed else "no"),
         ("Workers", _workers(run)),
-        ("Ready at", _utc(run.current.ready_at) if run.current and run.current.ready_at else "not yet"),
+        (
+            "Ready at",
+            _utc(run.current.ready_at) if run.current and run.current.ready_at else "not yet",
+        ),
         ("Waited", "did not wait" if run.waited is None else f"{run.waited:.1f} s"),
     ]
     lines = [f"### {_ICON[run.outcome]} {title}", "", "| | |", "| --- | --- |"]
@@ -176,7 +223,11 @@ def closing_line(run: TargetRun, dry_run: bool) -> str:
     """One line for the log: what happened to this target."""
     low, high = after_bounds(run, dry_run)
     where = f"{run.target.label} → {run.version_id or '?'}"
-    bounds = f"replicas {low}..{'none' if high is None else high}" if low is not None else "replicas unknown"
+    bounds = (
+        f"replicas {low}..{'none' if high is None else high}"
+        if low is not None
+        else "replicas unknown"
+    )
     if run.outcome == "ok":
         verb = ("would change" if dry_run else "changed") if run.changed else "unchanged"
         status = _status(run)

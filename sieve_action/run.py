@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -33,11 +34,42 @@ def execute(
     options = Options.from_inputs(inputs)
     runs = runs if runs is not None else []
     title = targets[0].label if len(targets) == 1 else f"{len(targets)} targets"
-    with console.group(f"Scaling {title}{' (dry run)' if options.dry_run else ''}"), SieveClient(
-        inputs.api_url, inputs.api_key, policy=policy, log=console.info
-    ) as client:
+    with (
+        console.group(f"Scaling {title}{' (dry run)' if options.dry_run else ''}"),
+        SieveClient(inputs.api_url, inputs.api_key, policy=policy, log=console.info) as client,
+    ):
         scale_all(client, targets, options, clock or RealClock(), console.info, runs)
     return runs
+
+
+def run_to_end(inputs: Inputs, console: Console) -> tuple[list[TargetRun], int | None]:
+    """:func:`execute` with SIGTERM/SIGINT handled: the runs (each ended, failed or
+    cancelled) and the signal that cancelled the step, if any. An unexpected error is
+    reported as one annotation plus a folded traceback, never as a bare crash."""
+    runs: list[TargetRun] = []
+    cancel = threading.Event()
+    signalled: int | None = None
+    try:
+        with cancellable(cancel) as received:
+            try:
+                execute(inputs, console, clock=RealClock(cancel), runs=runs)
+            finally:
+                signalled = received()
+    except Cancelled:
+        pass
+    except Exception as error:  # a bug: say so plainly, keep the key out, report what is known
+        console.error(f"sieve-action failed unexpectedly: {type(error).__name__}: {error}")
+        with console.group("Traceback (please include it in a bug report)"):
+            for line in traceback.format_exc().splitlines():
+                console.info(line)
+        for run in runs:
+            if run.outcome == "pending":
+                run.outcome, run.error = (
+                    "failed",
+                    f"unexpected {type(error).__name__} while {run.phase}",
+                )
+    mark_cancelled(runs)
+    return runs, signalled
 
 
 def mark_cancelled(runs: list[TargetRun]) -> None:

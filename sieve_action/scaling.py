@@ -69,13 +69,21 @@ class Options:
     @classmethod
     def from_inputs(cls, inputs: Inputs) -> Options:
         return cls(
-            inputs.wait, inputs.wait_for, inputs.wait_timeout, inputs.poll_interval,
-            inputs.fail_on_error, inputs.dry_run, inputs.concurrency,
+            inputs.wait,
+            inputs.wait_for,
+            inputs.wait_timeout,
+            inputs.poll_interval,
+            inputs.fail_on_error,
+            inputs.dry_run,
+            inputs.concurrency,
         )
 
 
 def scale(
-    client: SieveClient, run: TargetRun, options: Options, clock: Clock,
+    client: SieveClient,
+    run: TargetRun,
+    options: Options,
+    clock: Clock,
     log: Callable[[str], None] = lambda _: None,
 ) -> None:
     """Run one target to its end, recording everything in ``run``; never raises for
@@ -83,10 +91,16 @@ def scale(
     target = run.target
     try:
         run.before = run.current = client.get_version(target.owner, target.function, target.version)
-        log(f"{target.label}: found version {run.before.id} ({run.before.build_status}), "
-            f"replicas {run.before.minimum_replicas}..{_bound(run.before.maximum_replicas)}")
+        log(
+            f"{target.label}: found version {run.before.id} ({run.before.build_status}), "
+            f"replicas {run.before.minimum_replicas}..{_bound(run.before.maximum_replicas)}"
+        )
         plan = plan_edit(target, run.before)
-        run.changed, run.min_after, run.max_after = plan.changes, plan.min_replicas, plan.max_replicas
+        run.changed, run.min_after, run.max_after = (
+            plan.changes,
+            plan.min_replicas,
+            plan.max_replicas,
+        )
         # Everything after the read addresses the resolved ID, never `latest`: another
         # deploy may land while this step runs.
         version_id = run.before.id
@@ -99,7 +113,8 @@ def scale(
         elif plan.edit is not None:
             log(f"{target.label}: dry run, would send {plan.edit.body()}")
         else:
-            log(f"{target.label}: replicas already {plan.min_replicas}..{_bound(plan.max_replicas)}, nothing to change")
+            bounds = f"{plan.min_replicas}..{_bound(plan.max_replicas)}"
+            log(f"{target.label}: replicas already {bounds}, nothing to change")
         if options.wait and not options.dry_run:
             run.phase = "waiting"
             current = run.current
@@ -138,13 +153,16 @@ def _ending(run: TargetRun, ending: str, options: Options) -> Outcome:
         run.warnings.append(message + " (not failing: fail-on-error is false)")
         return "ok"
     waited = run.waited or 0.0
-    what = "its build to finish" if options.wait_for == "build" else f"{run.min_after} warm replicas"
+    what = (
+        "its build to finish" if options.wait_for == "build" else f"{run.min_after} warm replicas"
+    )
     last = f"last status `{version.build_status}`"
     if options.wait_for == "replicas":
         warm = version.current_workers.warm if version.current_workers else 0
         last += f", {warm} warm (idle + active)"
     run.error = (
-        f"`{run.target.label}`: waited {waited:.0f} s (wait-timeout) for {what} of version {version.id}; {last}"
+        f"`{run.target.label}`: waited {waited:.0f} s (wait-timeout) for {what} "
+        f"of version {version.id}; {last}"
     )
     return "timeout"
 
@@ -171,7 +189,9 @@ def scale_all(
     if len(runs) == 1:
         scale(client, runs[0], options, clock, log)
         return runs
-    pool = ThreadPoolExecutor(max_workers=min(options.concurrency, len(runs)), thread_name_prefix="target")
+    pool = ThreadPoolExecutor(
+        max_workers=min(options.concurrency, len(runs)), thread_name_prefix="target"
+    )
     try:
         for future in [pool.submit(scale, client, run, options, clock, log) for run in runs]:
             future.result()
@@ -191,5 +211,3 @@ def exit_code(runs: Sequence[TargetRun]) -> int:
     if "timeout" in outcomes:
         return EXIT_TIMEOUT
     return EXIT_OK
-
-

@@ -96,8 +96,14 @@ def _iso(moment: float, naive: bool) -> str:
 class SimState:
     """Sieve's state in memory; every method takes the lock."""
 
-    def __init__(self, api_key: str, clock: Callable[[], float] = time.monotonic,
-                 worker_seconds: float = 0.0, latency: float = 0.0, naive_timestamps: bool = False) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        clock: Callable[[], float] = time.monotonic,
+        worker_seconds: float = 0.0,
+        latency: float = 0.0,
+        naive_timestamps: bool = False,
+    ) -> None:
         self.api_key = api_key
         self.naive_timestamps = naive_timestamps
         self.clock = clock
@@ -111,15 +117,30 @@ class SimState:
         self.lock = threading.RLock()
 
     # -- set-up -------------------------------------------------------------------------
-    def deploy(self, owner: str, name: str, *, build_seconds: float = 0.0, fails: bool = False,
-               minimum_replicas: int = 0, maximum_replicas: int | None = 1,
-               version_id: str | None = None) -> SimVersion:
+    def deploy(
+        self,
+        owner: str,
+        name: str,
+        *,
+        build_seconds: float = 0.0,
+        fails: bool = False,
+        minimum_replicas: int = 0,
+        maximum_replicas: int | None = 1,
+        version_id: str | None = None,
+    ) -> SimVersion:
         """A new version, newest first, as ``sieve deploy`` makes one."""
         with self.lock:
             function = self.functions.setdefault((owner, name), SimFunction(owner, name))
             now = self.clock()
-            version = SimVersion(version_id or str(uuid.uuid4()), now, build_seconds, fails,
-                                 minimum_replicas, maximum_replicas, scaled_at=now)
+            version = SimVersion(
+                version_id or str(uuid.uuid4()),
+                now,
+                build_seconds,
+                fails,
+                minimum_replicas,
+                maximum_replicas,
+                scaled_at=now,
+            )
             function.versions.insert(0, version)
             return version
 
@@ -139,8 +160,11 @@ class SimState:
         if version.build_seconds <= 0 or elapsed >= version.build_seconds:
             return "error" if version.fails else "ready"
         fraction = elapsed / version.build_seconds
-        return next(s for s, start in reversed(list(zip(STAGES, _STAGE_STARTS, strict=True)))
-                    if fraction >= start)
+        return next(
+            s
+            for s, start in reversed(list(zip(STAGES, _STAGE_STARTS, strict=True)))
+            if fraction >= start
+        )
 
     def render(self, version: SimVersion) -> dict[str, Any]:
         status = self.status(version)
@@ -153,12 +177,20 @@ class SimState:
                 ramp = 1.0 if self.worker_seconds <= 0 else min(1.0, since / self.worker_seconds)
                 warm = int(version.minimum_replicas * ramp)
             starting = version.minimum_replicas - warm if status == "ready" else 0
-            workers = {"starting": starting, "setup": 0, "active": 0, "idle": warm, "awaiting_resources": 0}
+            workers = {
+                "starting": starting,
+                "setup": 0,
+                "active": 0,
+                "idle": warm,
+                "awaiting_resources": 0,
+            }
         body: dict[str, Any] = {
             "id": version.id,
             "build_status": status,
             "queued_at": _iso(version.created, self.naive_timestamps),
-            "built_at": _iso(built, self.naive_timestamps) if status in {"ready", "deploying", "error"} else None,
+            "built_at": _iso(built, self.naive_timestamps)
+            if status in {"ready", "deploying", "error"}
+            else None,
             "ready_at": _iso(built, self.naive_timestamps) if status == "ready" else None,
             "compute_type": "gpu-a100",
             "python_packages": ["torch"],
@@ -178,7 +210,9 @@ class SimState:
         body.update(version.extra)
         return body
 
-    def find(self, owner: str, name: str, slug: str | None) -> tuple[SimFunction | None, SimVersion | None]:
+    def find(
+        self, owner: str, name: str, slug: str | None
+    ) -> tuple[SimFunction | None, SimVersion | None]:
         function = self.functions.get((owner, name))
         if function is None or slug is None:
             return function, None
@@ -245,12 +279,22 @@ def _edit(state: SimState, version: SimVersion, body: bytes) -> Answer:
     except ValueError:
         return _detail(422, [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}])
     if not isinstance(data, dict):
-        return _detail(422, [{"loc": ["body"], "msg": "Input should be a valid dictionary",
-                              "type": "model_attributes_type"}])
+        return _detail(
+            422,
+            [
+                {
+                    "loc": ["body"],
+                    "msg": "Input should be a valid dictionary",
+                    "type": "model_attributes_type",
+                }
+            ],
+        )
     problems = [
         {"loc": ["body", key], "msg": "Input should be a valid integer", "type": "int_type"}
         for key in ("minimum_replicas", "maximum_replicas")
-        if key in data and data[key] is not None and (not isinstance(data[key], int) or isinstance(data[key], bool))
+        if key in data
+        and data[key] is not None
+        and (not isinstance(data[key], int) or isinstance(data[key], bool))
     ]
     if problems:
         return _detail(422, problems)
@@ -269,7 +313,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: Any) -> None:  # the base class's signature
         pass  # quiet: tests read /_sim/requests instead
 
     def do_GET(self) -> None:
@@ -290,10 +334,15 @@ class _Handler(BaseHTTPRequestHandler):
             state.in_flight += 1
             state.max_in_flight = max(state.max_in_flight, state.in_flight)
             self._entry: dict[str, Any] = {
-                "method": method, "path": path, "query": urlsplit(self.path).query,
-                "headers": {k.lower(): v for k, v in self.headers.items() if k.lower() != "x-api-key"},
+                "method": method,
+                "path": path,
+                "query": urlsplit(self.path).query,
+                "headers": {
+                    k.lower(): v for k, v in self.headers.items() if k.lower() != "x-api-key"
+                },
                 "key_sent": self.headers.get("X-API-Key") is not None,
-                "body": body.decode("utf-8", "replace"), "at": state.clock(),
+                "body": body.decode("utf-8", "replace"),
+                "at": state.clock(),
             }
             state.requests.append(self._entry)
         try:
@@ -313,21 +362,27 @@ class _Handler(BaseHTTPRequestHandler):
             match = _ROUTE.fullmatch(path)
             if match and match["slug"]:
                 with state.lock:
-                    function, version = state.find(unquote(match["owner"]), unquote(match["function"]),
-                                                   unquote(match["slug"]))
+                    function, version = state.find(
+                        unquote(match["owner"]), unquote(match["function"]), unquote(match["slug"])
+                    )
                     if function and version:
                         function.versions.remove(version)
             fault = None
         if fault is None:
-            status, payload, headers = handle(state, method, path, dict(
-                (k.lower(), v) for k, v in self.headers.items()), body)
+            status, payload, headers = handle(
+                state, method, path, dict((k.lower(), v) for k, v in self.headers.items()), body
+            )
             data = json.dumps(payload).encode()
             with state.lock:
                 self._entry["response"] = {"status": status, "body": data.decode()}
             self._send(status, data, headers)
         elif fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-            self._send(fault.status, json.dumps({"detail": HTTPStatus(fault.status).phrase}).encode(), headers)
+            self._send(
+                fault.status,
+                json.dumps({"detail": HTTPStatus(fault.status).phrase}).encode(),
+                headers,
+            )
         elif fault.kind == "malformed":
             self._send(200, b'{"id": "abc", "build_status": ', {})
         elif fault.kind == "wrong_shape":
@@ -389,9 +444,16 @@ class _Server(ThreadingHTTPServer):
 class Simulator:
     """A running simulator on a background thread: ``with Simulator("key") as sim:``."""
 
-    def __init__(self, api_key: str = "sim-key", host: str = "127.0.0.1", port: int = 0, *,
-                 clock: Callable[[], float] = time.monotonic, worker_seconds: float = 0.0,
-                 latency: float = 0.0) -> None:
+    def __init__(
+        self,
+        api_key: str = "sim-key",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        worker_seconds: float = 0.0,
+        latency: float = 0.0,
+    ) -> None:
         self.state = SimState(api_key, clock, worker_seconds, latency)
         self._server = _Server((host, port), self.state)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -399,7 +461,7 @@ class Simulator:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> Simulator:
         self._thread.start()
@@ -417,18 +479,33 @@ class Simulator:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sieve_action.simulator", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m sieve_action.simulator", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--api-key", default="sim-key", help="the key requests must send")
-    parser.add_argument("--function", action="append", default=[], metavar="OWNER/NAME",
-                        help="a function with one new version (repeatable)")
-    parser.add_argument("--build-seconds", type=float, default=3.0, help="time from queued to ready")
-    parser.add_argument("--worker-seconds", type=float, default=0.0, help="time for workers to warm up")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every API answer")
+    parser.add_argument(
+        "--function",
+        action="append",
+        default=[],
+        metavar="OWNER/NAME",
+        help="a function with one new version (repeatable)",
+    )
+    parser.add_argument(
+        "--build-seconds", type=float, default=3.0, help="time from queued to ready"
+    )
+    parser.add_argument(
+        "--worker-seconds", type=float, default=0.0, help="time for workers to warm up"
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds added to every API answer"
+    )
     parser.add_argument("--ready-file", type=Path, help="write the base URL here once listening")
     args = parser.parse_args(argv)
-    sim = Simulator(args.api_key, args.host, args.port, worker_seconds=args.worker_seconds, latency=args.latency)
+    sim = Simulator(
+        args.api_key, args.host, args.port, worker_seconds=args.worker_seconds, latency=args.latency
+    )
     for spec in args.function:
         owner, _, name = spec.partition("/")
         sim.state.deploy(owner, name, build_seconds=args.build_seconds)

@@ -86,7 +86,7 @@ def wait_for(
         status = version.build_status
         if status not in BUILD_STATUSES and not warned:
             warned = True
-            warn(f"Sieve reported an unknown build status {status!r}; treating it as still in progress")
+            warn(f"Sieve reported an unknown build status {status!r}; still waiting")
         if status == "error":
             return WaitResult("error", version, clock.monotonic() - started, reads)
         if goal_met(version, goal, min_replicas):
@@ -100,4 +100,12 @@ def wait_for(
         on_read(version)
 
 
-__all__ = ["FINAL_STATUSES", "Cancelled", "Clock", "RealClock", "WaitResult", "goal_met", "wait_for"]
+__all__ = [
+    "FINAL_STATUSES",
+    "Cancelled",
+    "Clock",
+    "RealClock",
+    "WaitResult",
+    "goal_met",
+    "wait_for",
+]

@@ -32,17 +32,26 @@ def check_exchanges(openapi: OpenAPI, sim: Simulator) -> int:
     document; return how many were checked."""
     checked = 0
     for entry in sim.state.requests:
-        headers = {"X-API-Key": "redacted", **entry["headers"]} if entry["key_sent"] else entry["headers"]
+        headers = (
+            {"X-API-Key": "redacted", **entry["headers"]} if entry["key_sent"] else entry["headers"]
+        )
         request = MockRequest(
-            "https://mango.sievedata.com", entry["method"].lower(), entry["path"],
-            headers=headers, data=entry["body"].encode() or None,
+            "https://mango.sievedata.com",
+            entry["method"].lower(),
+            entry["path"],
+            headers=headers,
+            data=entry["body"].encode() or None,
             content_type=entry["headers"].get("content-type", "application/json"),
         )
         openapi.validate_request(request)
         response = entry.get("response")
         if response is not None and response["status"] == 200:
-            openapi.validate_response(request, MockResponse(
-                response["body"].encode(), status_code=200, content_type="application/json"))
+            openapi.validate_response(
+                request,
+                MockResponse(
+                    response["body"].encode(), status_code=200, content_type="application/json"
+                ),
+            )
         checked += 1
     return checked
 

@@ -71,7 +71,7 @@ def parse_commands(stdout: str) -> list[Command]:
         end = line.find("::", 2)
         if end < 0:
             continue
-        head, message = line[2:end], line[end + 2:]
+        head, message = line[2:end], line[end + 2 :]
         name, _, props = head.partition(" ")
         properties = {}
         for part in filter(None, props.split(",")):
@@ -99,7 +99,9 @@ class StepResult:
     def everything(self) -> str:
         """All a user could ever see: log, stderr, outputs and summary. The ``add-mask``
         command is the one line allowed to hold the key: the runner never shows it."""
-        log = [line for line in self.stdout.splitlines() if not line.lstrip().startswith("::add-mask")]
+        log = [
+            line for line in self.stdout.splitlines() if not line.lstrip().startswith("::add-mask")
+        ]
         return "\n".join([*log, self.stderr, *self.outputs.values(), self.summary])
 
 
@@ -142,10 +144,19 @@ def run_step(
         environment[f"INPUT_{name.upper()}"] = value
     environment.update(env or {})
     proc = subprocess.run(
-        [sys.executable, str(ENTRYPOINT)], cwd=workspace, env=environment,
-        capture_output=True, text=True, timeout=timeout, check=False,
+        [sys.executable, str(ENTRYPOINT)],
+        cwd=workspace,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     return StepResult(
-        proc.returncode, proc.stdout, proc.stderr,
-        parse_output_file(output.read_text()), summary.read_text(), parse_commands(proc.stdout),
+        proc.returncode,
+        proc.stdout,
+        proc.stderr,
+        parse_output_file(output.read_text()),
+        summary.read_text(),
+        parse_commands(proc.stdout),
     )

@@ -33,7 +33,10 @@ def test_after_deploy_scales_latest_and_waits_until_ready(sim: Simulator, step: 
 def test_key_is_masked_before_anything_is_printed(step: Step) -> None:
     result = step(min_replicas="1")
     first = result.commands[0]
-    assert result.stdout.lstrip().startswith("::") and (first.name, first.message) == ("add-mask", KEY)
+    assert result.stdout.lstrip().startswith("::") and (first.name, first.message) == (
+        "add-mask",
+        KEY,
+    )
     assert result.returncode == 0
 
 
@@ -53,7 +56,9 @@ def test_only_given_fields_are_sent(sim: Simulator, step: Step) -> None:
     assert edits(sim) == [{"maximum_replicas": 5}]
 
 
-def test_one_bound_conflicting_with_the_other_fails_before_the_edit(sim: Simulator, step: Step) -> None:
+def test_one_bound_conflicting_with_the_other_fails_before_the_edit(
+    sim: Simulator, step: Step
+) -> None:
     result = step(min_replicas="3")  # current maximum is 1
     assert result.returncode == 1
     assert edits(sim) == []
@@ -114,7 +119,10 @@ def test_sieve_echoing_the_key_never_reaches_the_log(sim: Simulator, step: Step)
 
 
 def test_transient_errors_are_retried_honouring_retry_after(sim: Simulator, step: Step) -> None:
-    sim.state.inject(Fault("status", count=1, status=503, retry_after="1"), Fault("status", count=1, status=429, retry_after="0"))
+    sim.state.inject(
+        Fault("status", count=1, status=503, retry_after="1"),
+        Fault("status", count=1, status=429, retry_after="0"),
+    )
     result = step(min_replicas="1")
     assert result.returncode == 0, result.stdout
     gets = [r["at"] for r in sim.state.requests if r["method"] == "GET"]
@@ -144,7 +152,9 @@ def test_forbidden_edit_says_the_key_lacks_access(sim: Simulator, step: Step) ->
     assert "no access to `acme/whisper` (403" in result.errors()[0]
 
 
-def test_unreachable_api_fails_after_bounded_retries_without_traceback(tmp_path: object, step: Step) -> None:
+def test_unreachable_api_fails_after_bounded_retries_without_traceback(
+    tmp_path: object, step: Step
+) -> None:
     result = step(api_url="http://127.0.0.1:9", min_replicas="1")
     assert result.returncode == 1
     [error] = result.errors()

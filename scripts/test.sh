@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: a venv from the locked test requirements, then
+# lint, types and the tests. Usage: scripts/test.sh [pytest arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements/test.txt
+.venv/bin/pip install -q --disable-pip-version-check --no-deps .
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy --strict sieve_action
+.venv/bin/python -m pytest "$@"
