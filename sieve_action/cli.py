@@ -24,7 +24,7 @@ from .console import Console
 from .inputs import DEFAULTS, InputError, InputErrors, parse_inputs
 from .report import closing_line, result_object
 from .run import run_to_end
-from .scaling import EXIT_INPUT, exit_code
+from .scaling import EXIT_INPUT, TargetRun, exit_code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -127,8 +127,32 @@ def _flag_message(error: InputError) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    github = os.environ.get("GITHUB_ACTIONS") == "true"
-    console = Console(github=github)
+    console = Console(github=os.environ.get("GITHUB_ACTIONS") == "true")
+    result = sys.stdout
+    # Under GitHub, workflow commands must not mix with the JSON on stdout; the runner
+    # reads them from stderr too.
+    with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
+        outcome = _run(args, console)
+    if isinstance(outcome, int):
+        return outcome
+    runs, dry_run, code = outcome
+    if args.json:
+        document = {
+            "exit_code": code,
+            "dry_run": dry_run,
+            "results": [result_object(run, dry_run) for run in runs],
+        }
+        print(console.scrub(json.dumps(document, indent=2)), file=result, flush=True)
+    else:
+        for run in runs:
+            print(console.scrub(closing_line(run, dry_run)), file=result, flush=True)
+    if code >= 128:
+        os._exit(code)  # cancelled: targets still running on other threads must not delay it
+    return code
+
+
+def _run(args: argparse.Namespace, console: Console) -> int | tuple[list[TargetRun], bool, int]:
+    """Inputs to finished runs; an int is an early exit code (bad input)."""
     try:
         raw = _raw_inputs(args)
     except OSError as problem:
@@ -142,28 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for error in errors.errors:
             console.error(_flag_message(error))
         return EXIT_INPUT
-    # Under GitHub, workflow commands must not mix with JSON on stdout; the runner
-    # reads them from stderr too.
-    quiet_stdout = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
-    with quiet_stdout:
-        runs, signalled = run_to_end(inputs, console)
-        for run in runs:
-            for warning in run.warnings:
-                console.warning(warning)
-            if run.error:
-                console.error(run.error)
+    runs, signalled = run_to_end(inputs, console)
+    for run in runs:
+        for warning in run.warnings:
+            console.warning(warning)
+        if run.error:
+            console.error(run.error)
     code = 128 + signalled if signalled is not None else exit_code(runs)
-    if args.json:
-        document = {
-            "exit_code": code,
-            "dry_run": inputs.dry_run,
-            "results": [result_object(run, inputs.dry_run) for run in runs],
-        }
-        print(console.scrub(json.dumps(document, indent=2)))
-    else:
-        for run in runs:
-            print(console.scrub(closing_line(run, inputs.dry_run)))
-    sys.stdout.flush()
-    if signalled is not None:
-        os._exit(code)
-    return code
+    return runs, inputs.dry_run, code

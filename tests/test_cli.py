@@ -1,0 +1,152 @@
+"""The command-line tool: flags named like the inputs, documented exit codes, ``--json``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sieve_action.simulator import Simulator
+
+from .conftest import KEY, VERSION_ID, edits
+from .runner import ROOT, parse_commands
+
+
+def cli(
+    sim: Simulator,
+    *args: str,
+    key: str | None = KEY,
+    github: bool = False,
+    stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)}
+    if key is not None:
+        env["SIEVE_API_KEY"] = key
+    if github:
+        env["GITHUB_ACTIONS"] = "true"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sieve_action", "--api-url", sim.url, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=60,
+        check=False,
+    )
+    visible = [
+        line
+        for line in (proc.stdout + proc.stderr).splitlines()
+        if not line.startswith("::add-mask")
+    ]
+    assert KEY not in "\n".join(visible)
+    return proc
+
+
+def test_success_prints_one_line_per_target_and_exits_0(sim: Simulator) -> None:
+    proc = cli(sim, "--owner", "acme", "--function", "whisper", "--min-replicas", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        proc.stdout == f"acme/whisper@latest → {VERSION_ID}: replicas 1..1 (changed), build ready\n"
+    )
+    assert "::" not in proc.stdout + proc.stderr  # no workflow commands outside GitHub
+
+
+def test_json_shape(sim: Simulator) -> None:
+    proc = cli(sim, "--owner", "acme", "--function", "whisper", "--max-replicas", "4", "--json")
+    document = json.loads(proc.stdout)
+    assert document["exit_code"] == 0
+    assert document["dry_run"] is False
+    [result] = document["results"]
+    assert set(result) == {
+        "target",
+        "version_id",
+        "build_status",
+        "min_replicas",
+        "max_replicas",
+        "previous_min_replicas",
+        "previous_max_replicas",
+        "changed",
+        "error",
+    }
+    assert result["max_replicas"] == 4
+
+
+def test_bad_input_exits_2_naming_the_flag(sim: Simulator) -> None:
+    proc = cli(sim, "--owner", "acme", "--function", "whisper", "--min-replicas", "-3")
+    assert proc.returncode == 2
+    assert "error: --min-replicas must be a whole number" in proc.stderr
+    assert sim.state.requests == []
+
+
+def test_missing_key_exits_2(sim: Simulator) -> None:
+    proc = cli(sim, "--owner", "acme", "--function", "whisper", key=None)
+    assert proc.returncode == 2
+    assert "SIEVE_API_KEY is not set" in proc.stderr
+
+
+def test_failure_at_sieve_exits_1(sim: Simulator) -> None:
+    proc = cli(sim, "--owner", "acme", "--function", "nope", "--min-replicas", "1")
+    assert proc.returncode == 1
+    assert "404" in proc.stderr
+
+
+def test_wait_timeout_exits_3(sim: Simulator) -> None:
+    sim.state.deploy("acme", "whisper", build_seconds=60)
+    proc = cli(
+        sim,
+        "--owner",
+        "acme",
+        "--function",
+        "whisper",
+        "--wait",
+        "--wait-timeout",
+        "0.3",
+        "--poll-interval",
+        "0.1",
+    )
+    assert proc.returncode == 3
+    assert "waited" in proc.stderr
+
+
+def test_targets_file_from_stdin_with_dry_run(sim: Simulator) -> None:
+    sim.state.deploy("acme", "llama")
+    proc = cli(
+        sim,
+        "--targets-file",
+        "-",
+        "--dry-run",
+        "--json",
+        stdin="acme/whisper min=1\nacme/llama max=3\n",
+    )
+    assert proc.returncode == 0
+    assert [r["changed"] for r in json.loads(proc.stdout)["results"]] == [True, True]
+    assert edits(sim) == []
+
+
+def test_targets_file_that_cannot_be_read_exits_2(sim: Simulator, tmp_path: Path) -> None:
+    proc = cli(sim, "--targets-file", str(tmp_path / "missing.txt"))
+    assert proc.returncode == 2
+    assert "--targets-file" in proc.stderr
+
+
+def test_under_github_actions_errors_are_workflow_commands_and_json_stays_clean(
+    sim: Simulator,
+) -> None:
+    proc = cli(sim, "--owner", "acme", "--function", "nope", "--json", github=True)
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["exit_code"] == 1  # nothing else on stdout
+    commands = parse_commands(proc.stderr)
+    assert (commands[0].name, commands[0].message) == ("add-mask", KEY)
+    assert any(c.name == "error" and "404" in c.message for c in commands)
+
+
+@pytest.mark.parametrize(
+    "flag", ["--owner", "--min-replicas", "--targets-file", "--wait", "--dry-run", "--json"]
+)
+def test_help_lists_flags_named_like_the_inputs(sim: Simulator, flag: str) -> None:
+    proc = cli(sim, "--help")
+    assert flag in proc.stdout
