@@ -119,6 +119,19 @@ def scale(
             run.phase = "waiting"
             current = run.current
             assert current is not None
+            goal = (
+                "the build" if options.wait_for == "build" else f"{plan.min_replicas} warm replicas"
+            )
+            log(
+                f"{target.label}: waiting for {goal} of {version_id} (now {current.build_status}; "
+                f"every {options.poll_interval:g} s, at most {options.wait_timeout:g} s)"
+            )
+
+            def seen(version: Version) -> None:
+                if run.current is None or run.current.build_status != version.build_status:
+                    log(f"{target.label}: build {version.build_status}")
+                run.current = version
+
             result = wait_for(
                 lambda: client.get_version(target.owner, target.function, version_id),
                 current,
@@ -127,7 +140,7 @@ def scale(
                 timeout=options.wait_timeout,
                 interval=options.poll_interval,
                 clock=clock,
-                on_read=lambda version: setattr(run, "current", version),
+                on_read=seen,
                 warn=run.warnings.append,
             )
             run.current, run.waited = result.version, result.waited
