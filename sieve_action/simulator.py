@@ -36,7 +36,6 @@ _ROUTE = re.compile(
     r"/v2/functions/(?P<owner>[^/]+)/(?P<function>[^/]+)"
     r"(?:/versions(?:/(?P<slug>[^/]+)(?P<edit>/edit)?)?)?"
 )
-_BASE_TIME = time.time()
 
 
 @dataclass
@@ -85,11 +84,10 @@ class Fault:
     path_suffix: str | None = None
 
 
-def _iso(moment: float, naive: bool) -> str:
+def _iso(wall: float, naive: bool) -> str:
     """RFC 3339 in UTC. The schema's ``date-time`` format needs the zone (``Z``); Sieve
     itself writes none (its examples and answers), which ``naive`` reproduces."""
-    stamp = time.gmtime(_BASE_TIME + moment)
-    text = time.strftime("%Y-%m-%dT%H:%M:%S", stamp) + f".{int((moment % 1) * 1e6):06d}"
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(wall)) + f".{int((wall % 1) * 1e6):06d}"
     return text if naive else text + "Z"
 
 
@@ -106,6 +104,8 @@ class SimState:
     ) -> None:
         self.api_key = api_key
         self.naive_timestamps = naive_timestamps
+        # The clock is monotonic (and may be a test's); timestamps need wall time.
+        self._wall_offset = time.time() - clock()
         self.clock = clock
         self.worker_seconds = worker_seconds
         self.latency = latency
@@ -166,6 +166,9 @@ class SimState:
             if fraction >= start
         )
 
+    def _iso(self, moment: float) -> str:
+        return _iso(moment + self._wall_offset, self.naive_timestamps)
+
     def render(self, version: SimVersion) -> dict[str, Any]:
         status = self.status(version)
         built = version.created + version.build_seconds
@@ -187,11 +190,9 @@ class SimState:
         body: dict[str, Any] = {
             "id": version.id,
             "build_status": status,
-            "queued_at": _iso(version.created, self.naive_timestamps),
-            "built_at": _iso(built, self.naive_timestamps)
-            if status in {"ready", "deploying", "error"}
-            else None,
-            "ready_at": _iso(built, self.naive_timestamps) if status == "ready" else None,
+            "queued_at": self._iso(version.created),
+            "built_at": self._iso(built) if status in {"ready", "deploying", "error"} else None,
+            "ready_at": self._iso(built) if status == "ready" else None,
             "compute_type": "gpu-a100",
             "python_packages": ["torch"],
             "system_packages": [],
@@ -453,8 +454,9 @@ class Simulator:
         clock: Callable[[], float] = time.monotonic,
         worker_seconds: float = 0.0,
         latency: float = 0.0,
+        naive_timestamps: bool = False,
     ) -> None:
-        self.state = SimState(api_key, clock, worker_seconds, latency)
+        self.state = SimState(api_key, clock, worker_seconds, latency, naive_timestamps)
         self._server = _Server((host, port), self.state)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

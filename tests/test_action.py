@@ -4,10 +4,13 @@ simulator."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 from sieve_action.simulator import Fault, Simulator
 
 from .conftest import KEY, VERSION_ID, Step, edits
+from .runner import run_step
 
 
 def test_after_deploy_scales_latest_and_waits_until_ready(sim: Simulator, step: Step) -> None:
@@ -174,3 +177,18 @@ def test_key_from_sieve_api_key_env(sim: Simulator, step: Step) -> None:
     result = step(api_key="", env={"SIEVE_API_KEY": KEY}, min_replicas="1")
     assert result.returncode == 0
     assert (result.commands[0].name, result.commands[0].message) == ("add-mask", KEY)
+
+
+def test_sieves_zone_less_timestamps_pass_through(tmp_path: Path) -> None:
+    # Sieve writes UTC without a zone, which the schema's date-time format does not
+    # allow: a simulator of its own, since the shared fixture validates answers.
+    with Simulator(KEY, naive_timestamps=True) as naive:
+        naive.state.deploy("acme", "whisper")
+        result = run_step(
+            {"api-key": KEY, "api-url": naive.url, "owner": "acme", "function": "whisper"},
+            tmp_path,
+        )
+    assert result.returncode == 0
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}", result.outputs["ready-at"])
+    stamp = result.outputs["ready-at"].replace("T", " ")
+    assert f"| Ready at | {stamp} UTC |" in result.summary.replace("\\-", "-")
