@@ -20,12 +20,11 @@ from .waiting import Cancelled, Clock, wait_for
 
 Outcome = Literal["pending", "ok", "build-error", "timeout", "failed", "cancelled"]
 
-#: Exit codes, the same for the action and the CLI.
+#: Exit codes, the same for the action and the CLI (a signal N exits with 128+N).
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_INPUT = 2
 EXIT_TIMEOUT = 3
-EXIT_CANCELLED = 130
 
 
 @dataclass
@@ -69,13 +68,13 @@ class Options:
     @classmethod
     def from_inputs(cls, inputs: Inputs) -> Options:
         return cls(
-            inputs.wait,
-            inputs.wait_for,
-            inputs.wait_timeout,
-            inputs.poll_interval,
-            inputs.fail_on_error,
-            inputs.dry_run,
-            inputs.concurrency,
+            wait=inputs.wait,
+            wait_for=inputs.wait_for,
+            wait_timeout=inputs.wait_timeout,
+            poll_interval=inputs.poll_interval,
+            fail_on_error=inputs.fail_on_error,
+            dry_run=inputs.dry_run,
+            concurrency=inputs.concurrency,
         )
 
 
@@ -217,9 +216,7 @@ def scale_all(
 def exit_code(runs: Sequence[TargetRun]) -> int:
     """1 for any failure at Sieve or in a build, else 3 for a timeout, else 0."""
     outcomes = {run.outcome for run in runs}
-    if "cancelled" in outcomes:
-        return EXIT_CANCELLED
-    if outcomes & {"failed", "build-error"}:
+    if outcomes & {"failed", "build-error", "cancelled"}:
         return EXIT_FAILED
     if "timeout" in outcomes:
         return EXIT_TIMEOUT
