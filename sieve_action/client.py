@@ -70,7 +70,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -167,9 +167,13 @@ class SieveClient:
         policy = self.policy
         started = time.monotonic()
         tries = 0
+
+        def should_retry(error: Exception) -> bool | float:
+            return self._should_retry(error, last_attempt=tries >= policy.attempts)
+
         try:
             for attempt in stamina.retry_context(
-                on=self._should_retry,
+                on=should_retry,
                 attempts=policy.attempts,
                 timeout=policy.timeout,
                 wait_initial=policy.wait_initial,
@@ -193,8 +197,10 @@ class SieveClient:
             ) from None
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
-    def _should_retry(self, error: Exception) -> bool | float:
-        if not isinstance(error, httpx.TransportError | _Transient):
+    def _should_retry(self, error: Exception, *, last_attempt: bool) -> bool | float:
+        # stamina asks before it checks its attempt limit, so the last attempt must not
+        # spend a unit of the shared budget on a retry that will not happen.
+        if not isinstance(error, httpx.TransportError | _Transient) or last_attempt:
             return False
         retry_after = error.retry_after if isinstance(error, _Transient) else None
         if retry_after is not None and retry_after > self.policy.max_retry_after:
@@ -210,10 +216,14 @@ class SieveClient:
 
 
 def _path(owner: str, function: str, version: str) -> str:
-    # Inputs are checked to be plain names already; quoting is a second line of defence.
-    return "/v2/functions/{}/{}/versions/{}".format(
-        *(quote(p, safe="") for p in (owner, function, version))
-    )
+    # Inputs are checked to be plain names already; this is a second line of defence:
+    # every segment stays one segment, and "." or ".." cannot climb the path.
+    return "/v2/functions/{}/{}/versions/{}".format(*map(_segment, (owner, function, version)))
+
+
+def _segment(text: str) -> str:
+    quoted = quote(text, safe="")
+    return quoted.replace(".", "%2E") if quoted.strip(".") == "" else quoted
 
 
 def _reason(error: httpx.TransportError | _Transient) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+import httpx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
@@ -100,10 +101,10 @@ def parse_replicas(value: str) -> int | None:
         return None
     if not _WHOLE.fullmatch(value):
         raise _fail(f"must be a whole number of 0 or more, got {_show(value)}")
-    number = int(value)
-    if number > MAX_REPLICAS_VALUE:
+    # The length check first: int() refuses more than 4300 digits with its own words.
+    if len(value.lstrip("0")) > len(str(MAX_REPLICAS_VALUE)) or int(value) > MAX_REPLICAS_VALUE:
         raise _fail(f"must be at most {MAX_REPLICAS_VALUE}, got {_show(value)}")
-    return number
+    return int(value)
 
 
 def _boolean(value: str) -> bool:
@@ -126,28 +127,25 @@ def _seconds(value: str) -> float:
 
 
 def _concurrency(value: str) -> int:
-    if not _WHOLE.fullmatch(value) or not 1 <= int(value) <= MAX_CONCURRENCY:
+    if not _WHOLE.fullmatch(value) or len(value) > 3 or not 1 <= int(value) <= MAX_CONCURRENCY:
         raise _fail(f"must be a whole number from 1 to {MAX_CONCURRENCY}, got {_show(value)}")
     return int(value)
 
 
 def _api_url(value: str) -> str:
-    parts = urlsplit(value)
-    if (
-        parts.scheme not in {"http", "https"}
-        or not parts.hostname
-        or parts.query
-        or parts.fragment
-        or parts.username is not None
-        or any(c.isspace() for c in value)
-    ):
-        raise _fail(
-            f"must be an http:// or https:// URL with a host and no query, got {_show(value)}"
-        )
+    rule = f"must be an http:// or https:// URL with a host and no query, got {_show(value)}"
+    # ASCII only, and no "?" or "#" at all: even an empty query would move the API path
+    # into it. Then the URL must be one httpx accepts, as the client will use it.
+    if not (value.isascii() and value.isprintable()) or any(c in value for c in " ?#"):
+        raise _fail(rule)
     try:
-        parts.port  # noqa: B018 - a bad port raises here, and must be an input error
-    except ValueError:
-        raise _fail(f"has an invalid port, got {_show(value)}") from None
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - a bad port raises here
+        httpx.URL(value).host  # noqa: B018 - idna checks the host only when it is read
+    except (ValueError, httpx.InvalidURL):
+        raise _fail(rule) from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.username is not None:
+        raise _fail(rule)
     return value.rstrip("/")
 
 

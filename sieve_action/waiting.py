@@ -58,7 +58,7 @@ def goal_met(version: Version, goal: Goal, min_replicas: int) -> bool:
     if goal == "build":
         return True
     workers = version.current_workers
-    return workers is not None and workers.warm >= min_replicas
+    return (workers.warm if workers else 0) >= min_replicas  # null counts as none warm
 
 
 def wait_for(
