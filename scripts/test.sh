@@ -7,6 +7,8 @@ python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements/test.txt
 .venv/bin/pip install -q --disable-pip-version-check --no-deps .
+# Prism, for the contract tests (tests/contract), pinned by its lock file.
+npm ci --prefix tests/contract --no-audit --no-fund --loglevel=error
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy --strict sieve_action

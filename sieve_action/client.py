@@ -256,7 +256,7 @@ def _parse(response: httpx.Response, what: str) -> Version:
             raise _Transient(
                 f"HTTP 200 with a body that is not a Version ({where}: {problem['msg']})"
             ) from None
-    detail = _detail(response)
+    detail = _detail(response) or "no detail given"
     owner_function = what.rsplit("@", 1)[0]
     if status == 401:
         message = "Sieve rejected the API key (401): check the secret passed as `api-key`"
@@ -269,5 +269,5 @@ def _parse(response: httpx.Response, what: str) -> Version:
     elif status == 400:
         message = f"Sieve refused the values for `{what}` (400): {detail}"
     else:
-        message = f"Sieve answered HTTP {status} for `{what}`: {detail or 'no detail'}"
+        message = f"Sieve answered HTTP {status} for `{what}`: {detail}"
     raise SieveError(message)
