@@ -313,6 +313,9 @@ def _edit(state: SimState, version: SimVersion, body: bytes) -> Answer:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm the body would wait
+    # for the client's delayed ACK (about 40 ms on Linux) on every answer.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # the base class's signature
         pass  # quiet: tests read /_sim/requests instead
