@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -58,6 +57,8 @@ def run_to_end(inputs: Inputs, console: Console) -> tuple[list[TargetRun], int |
     except Cancelled:
         pass
     except Exception as error:  # a bug: say so plainly, keep the key out, report what is known
+        import traceback
+
         console.error(f"sieve-action failed unexpectedly: {type(error).__name__}: {error}")
         with console.group("Traceback (please include it in a bug report)"):
             for line in traceback.format_exc().splitlines():

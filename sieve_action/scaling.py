@@ -8,7 +8,6 @@ is written from what is known at that moment.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -201,6 +200,8 @@ def scale_all(
     if len(runs) == 1:
         scale(client, runs[0], options, clock, log)
         return runs
+    from concurrent.futures import ThreadPoolExecutor  # only fleets pay for the import
+
     pool = ThreadPoolExecutor(
         max_workers=min(options.concurrency, len(runs)), thread_name_prefix="target"
     )

@@ -1,0 +1,295 @@
+"""What the benchmarks share: the interpreter under test, the runner's environment for
+``entrypoint.py``, an in-process simulator, hyperfine, and reading the simulator's log.
+
+Standard library only (plus the repo's own ``sieve_action.simulator``, itself standard
+library only), so a driver runs on the interpreter it measures without adding imports to
+the measured processes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+ENTRYPOINT = ROOT / "entrypoint.py"
+FLOOR = BENCH / "floor.py"
+#: JSON results of the last run of each benchmark, for docs/performance.md.
+RESULTS = ROOT / "build" / "bench"
+KEY = "bench-key-5f0c2a9d"
+#: The User-Agent of the requests a benchmark makes to reset the simulator between runs;
+#: the log is cut into one segment per timed run at these requests.
+PREPARE_AGENT = "bench-prepare"
+
+sys.path.insert(0, str(ROOT))
+
+from sieve_action.simulator import Simulator, _Handler  # noqa: E402
+
+
+def python() -> str:
+    """The interpreter under test: ``$PYTHON``, else the one running the driver; an
+    absolute path (not resolved: a venv's ``python`` is a link that must stay one)."""
+    chosen = os.environ.get("PYTHON") or sys.executable
+    if os.sep not in chosen:
+        chosen = shutil.which(chosen) or chosen
+    return os.path.abspath(chosen)
+
+
+def declared_inputs() -> dict[str, str]:
+    """``action.yml``'s inputs and defaults, as the runner passes them (every input,
+    the empty string when it has no default). A small reader for this file's plain
+    layout, so the drivers need no YAML library."""
+    inputs: dict[str, str] = {}
+    section, name = "", ""
+    for line in (ROOT / "action.yml").read_text().splitlines():
+        if re.match(r"^\S", line):
+            section = line.rstrip(":")
+            continue
+        if section != "inputs":
+            continue
+        if match := re.match(r"^  ([A-Za-z0-9_-]+):\s*$", line):
+            name = match[1]
+            inputs[name] = ""
+        elif (match := re.match(r"^    default:\s*(.*)$", line)) and name:
+            value = match[1].strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            inputs[name] = value
+    if not inputs:
+        raise SystemExit("bench: no inputs read from action.yml")
+    return inputs
+
+
+def runner_env(inputs: dict[str, str], workdir: Path) -> dict[str, str]:
+    """The environment GitHub's runner gives the container: every declared input as
+    ``INPUT_<NAME>`` (hyphens kept), fresh file-command files, ``GITHUB_ACTIONS=true``."""
+    output, summary = workdir / "set_output", workdir / "step_summary"
+    output.write_text("")
+    summary.write_text("")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(workdir),
+        "LANG": "C.UTF-8",
+        "GITHUB_ACTIONS": "true",
+        "CI": "true",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_WORKSPACE": str(workdir),
+    }
+    for name, value in {**declared_inputs(), **inputs}.items():
+        env[f"INPUT_{name.upper()}"] = value
+    return env
+
+
+def read_outputs(text: str) -> dict[str, str]:
+    """``GITHUB_OUTPUT`` as the runner reads it: ``NAME=VALUE`` or ``NAME<<DELIMITER``
+    ... ``DELIMITER``; a later record wins."""
+    values: dict[str, str] = {}
+    lines, i = text.split("\n"), 0
+    while i < len(lines):
+        line, i = lines[i], i + 1
+        eq, heredoc = line.find("="), line.find("<<")
+        if heredoc >= 0 and (eq < 0 or heredoc < eq):
+            name, delimiter = line.split("<<", 1)
+            end = lines.index(delimiter, i)
+            values[name], i = "\n".join(lines[i:end]), end + 1
+        elif eq >= 0:
+            name, value = line.split("=", 1)
+            values[name] = value
+    return values
+
+
+def workdir() -> Path:
+    """A fresh folder, removed when the driver exits."""
+    path = Path(tempfile.mkdtemp(prefix="sieve-bench-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def start_simulator(latency: float = 0.0) -> Simulator:
+    """The simulator on a thread of this process, answering without Nagle's delay.
+
+    Its handler writes the headers and the body of an answer in two sends; with Nagle's
+    algorithm on, the body then waits for the client's delayed ACK (about 40 ms on
+    Linux), which would add a server artefact to every figure, the floor's included.
+    """
+    _Handler.disable_nagle_algorithm = True
+    return Simulator(KEY, latency=latency).start()
+
+
+def curl_reset(urls: Sequence[str], body: str) -> list[str]:
+    """A curl command that POSTs ``body`` to every URL at once, tagged as a reset (the
+    benchmarks' ``--prepare``: not timed, and where the log is cut into runs)."""
+    command = ["curl", "-sS", "--fail", "-g", "-Z", "--parallel-max", "64"]
+    command += ["-H", f"X-API-Key: {KEY}", "-H", f"User-Agent: {PREPARE_AGENT}"]
+    command += ["-H", "Content-Type: application/json", "-d", body]
+    for url in urls:
+        command += ["-o", "/dev/null", url]
+    return command
+
+
+@dataclass
+class Measured:
+    name: str
+    command: str
+    median: float
+    mean: float
+    stddev: float
+    low: float
+    high: float
+    runs: int
+    times: list[float]
+
+
+def hyperfine(
+    commands: Sequence[tuple[str, list[str]]],
+    *,
+    env: dict[str, str],
+    runs: int,
+    warmup: int,
+    prepare: list[str] | None,
+    cwd: Path,
+    label: str,
+) -> tuple[list[Measured], str]:
+    """Run one hyperfine over every command (so their figures come from the same run),
+    without a shell (``-N``); return each command's figures and the exact command line."""
+    exe = shutil.which("hyperfine")
+    if exe is None:
+        raise SystemExit("bench: hyperfine not found (Debian: apt-get install hyperfine)")
+    export = RESULTS / f"{label}.hyperfine.json"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    argv = [exe, "-N", "--style", "basic", "--runs", str(runs), "--warmup", str(warmup)]
+    argv += ["--export-json", str(export)]
+    if prepare:
+        argv += ["--prepare", shlex.join(prepare)]
+    for name, command in commands:
+        argv += ["--command-name", name, shlex.join(command)]
+    printable = shlex.join(argv)
+    print(f"$ {printable}", flush=True)
+    subprocess.run(argv, env=env, cwd=cwd, check=True)
+    data = json.loads(export.read_text())
+    measured = []
+    for (name, command), result in zip(commands, data["results"], strict=True):
+        times = result["times"]
+        measured.append(
+            Measured(
+                name,
+                shlex.join(command),
+                statistics.median(times),
+                statistics.fmean(times),
+                statistics.stdev(times) if len(times) > 1 else 0.0,
+                min(times),
+                max(times),
+                len(times),
+                times,
+            )
+        )
+    return measured, printable
+
+
+def hyperfine_rounds(
+    commands: Sequence[tuple[str, list[str]]],
+    *,
+    rounds: int,
+    label: str,
+    after: Callable[[list[tuple[str, list[str]]]], None] = lambda _: None,
+    **options: Any,
+) -> tuple[list[dict[str, Measured]], list[str]]:
+    """:func:`hyperfine` ``rounds`` times, the commands in another order each time (a
+    rotation), so that a change of load on the machine during one command's runs shows
+    as a spread between rounds instead of moving one command's figure. ``after`` sees
+    each round's order once it has run. Returns each round's figures by name, and the
+    command lines."""
+    results, lines = [], []
+    for r in range(rounds):
+        shift = r % len(commands)
+        order = list(commands[shift:]) + list(commands[:shift])
+        measured, line = hyperfine(order, label=f"{label}-round{r + 1}", **options)
+        after(order)
+        results.append({m.name: m for m in measured})
+        lines.append(line)
+    return results, lines
+
+
+def segments(requests: list[dict[str, Any]], per_reset: int) -> list[list[dict[str, Any]]]:
+    """The requests made after each reset, one list per timed process (hyperfine runs
+    ``--prepare`` before every run, warm-ups included); a reset is ``per_reset``
+    requests tagged with :data:`PREPARE_AGENT`, all answered before the run starts."""
+    out: list[list[dict[str, Any]]] = []
+    seen = 0
+    for request in requests:
+        if request["headers"].get("user-agent") == PREPARE_AGENT:
+            if seen % per_reset == 0:
+                out.append([])
+            seen += 1
+            continue
+        if not out:
+            out.append([])
+        out[-1].append(request)
+    return out
+
+
+def peak_in_flight(requests: list[dict[str, Any]], duration: float) -> int:
+    """Most requests open at once, each taken as open from its arrival for ``duration``
+    (the simulator's added latency): a lower bound of the client's concurrency."""
+    events = sorted(
+        [(r["at"], 1) for r in requests] + [(r["at"] + duration, -1) for r in requests],
+        key=lambda e: (e[0], e[1]),
+    )
+    peak = now = 0
+    for _, step in events:
+        now += step
+        peak = max(peak, now)
+    return peak
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+    fields = dict(
+        (k.strip(), v.strip()) for k, _, v in (line.partition(":") for line in lscpu.splitlines())
+    )
+    version = subprocess.run(
+        [python(), "-c", "import sys; print(sys.version.split()[0])"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    hf = subprocess.run(["hyperfine", "--version"], capture_output=True, text=True, check=False)
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": fields.get("Model name", "?"),
+        "hypervisor": fields.get("Hypervisor vendor", "none"),
+        "kernel": platform.release(),
+        "python": version,
+        "python_path": python(),
+        "hyperfine": hf.stdout.strip(),
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def save(label: str, data: dict[str, Any]) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{label}.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
