@@ -81,8 +81,8 @@ def write_report(console: Console, runs: list[TargetRun], dry_run: bool) -> None
         console.info(closing_line(run, dry_run))
         if run.error:
             console.error(run.error, title=f"sieve-action: {run.target.label}")
-    for name, value in outputs(runs, dry_run).items():
+    for name, value in outputs(runs, dry_run, console.scrub).items():
         if "GITHUB_OUTPUT" in os.environ:
             gha.set_output(name, console.scrub(value))
     if "GITHUB_STEP_SUMMARY" in os.environ:
-        gha.append_job_summary(console.scrub(summary(runs, dry_run)))
+        gha.append_job_summary(console.scrub(summary(runs, dry_run, console.scrub)))

@@ -22,7 +22,7 @@ from pathlib import Path
 from . import __version__
 from .console import Console
 from .inputs import DEFAULTS, InputError, InputErrors, parse_inputs
-from .report import closing_line, result_object
+from .report import closing_line, results
 from .run import run_to_end
 from .scaling import EXIT_INPUT, TargetRun, exit_code
 
@@ -118,8 +118,8 @@ def _raw_inputs(args: argparse.Namespace) -> dict[str, str | None]:
 
 def _flag_message(error: InputError) -> str:
     if error.name == "api-key":
-        if "single line" in error.rule:
-            return "SIEVE_API_KEY must be a single line with no surrounding spaces"
+        if "printable ASCII" in error.rule:
+            return f"SIEVE_API_KEY {error.rule}"
         return "SIEVE_API_KEY is not set: export the Sieve API key in the environment"
     flag = "--targets-file" if error.name == "targets" else f"--{error.name}"
     return f"{flag} {error.rule}"
@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         document = {
             "exit_code": code,
             "dry_run": dry_run,
-            "results": [result_object(run, dry_run) for run in runs],
+            "results": results(runs, dry_run, console.scrub),
         }
         print(console.scrub(json.dumps(document, indent=2)), file=result, flush=True)
     else:

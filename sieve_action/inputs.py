@@ -155,9 +155,10 @@ def _api_key(value: str) -> str:
             "is empty and SIEVE_API_KEY is not set. Pass `api-key: ${{ secrets.SIEVE_API_KEY }}`; "
             "note that workflows triggered by a pull request from a fork get no secrets"
         )
-    if any(c in value for c in "\r\n\0") or value != value.strip():
-        # The value itself is never quoted: it is a secret.
-        raise _fail("must be a single line with no surrounding spaces")
+    if not (value.isascii() and value.isprintable()) or value != value.strip():
+        # The value itself is never quoted: it is a secret. Only printable ASCII can go
+        # into an HTTP header (a pasted zero-width space would otherwise crash the run).
+        raise _fail("must be one line of printable ASCII characters with no surrounding spaces")
     return value
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 #: The documented values of ``Version.build_status``. The schema types it as a plain
 #: string, so any other value is possible and counts as "still in progress".
@@ -45,7 +45,8 @@ class Version(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    id: str
+    #: Goes into URL paths: an empty ID is not a Version.
+    id: str = Field(min_length=1)
     build_status: str
     queued_at: str | None = None
     built_at: str | None = None

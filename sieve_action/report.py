@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from .models import Version
+from pydantic import BaseModel
+
 from .scaling import TargetRun
 
 OUTPUT_NAMES = (
@@ -42,8 +43,27 @@ _ICON = {
 }
 
 
+Scrub = Callable[[str], str]
+
+
+def _same(text: str) -> str:
+    return text
+
+
 def _text(value: object) -> str:
     return "" if value is None else str(value)
+
+
+def _scrubbed(value: Any, scrub: Scrub) -> Any:
+    """Scrub every string of a JSON-like value before it is encoded: once encoded, a
+    secret with a quote, a backslash or a non-ASCII character would no longer match."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {scrub(k): _scrubbed(v, scrub) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v, scrub) for v in value]
+    return value
 
 
 def after_bounds(run: TargetRun, dry_run: bool) -> tuple[int | None, int | None]:
@@ -54,10 +74,10 @@ def after_bounds(run: TargetRun, dry_run: bool) -> tuple[int | None, int | None]
     return (version.minimum_replicas, version.maximum_replicas) if version else (None, None)
 
 
-def _version_json(version: Version | None) -> str:
-    return (
-        "" if version is None else json.dumps(version.model_dump(mode="json", exclude_unset=True))
-    )
+def _json(model: BaseModel | None, scrub: Scrub) -> str:
+    if model is None:
+        return ""
+    return json.dumps(_scrubbed(model.model_dump(mode="json", exclude_unset=True), scrub))
 
 
 def result_object(run: TargetRun, dry_run: bool) -> dict[str, Any]:
@@ -77,37 +97,42 @@ def result_object(run: TargetRun, dry_run: bool) -> dict[str, Any]:
     }
 
 
-def outputs(runs: Sequence[TargetRun], dry_run: bool) -> dict[str, str]:
-    """Step outputs; a null is the empty string. Single-target outputs need one target."""
-    values = {"results": json.dumps([result_object(run, dry_run) for run in runs])}
+def results(runs: Sequence[TargetRun], dry_run: bool, scrub: Scrub = _same) -> list[Any]:
+    """The ``results`` output (and the CLI's ``--json``), secrets scrubbed."""
+    return [_scrubbed(result_object(run, dry_run), scrub) for run in runs]
+
+
+def outputs(runs: Sequence[TargetRun], dry_run: bool, scrub: Scrub = _same) -> dict[str, str]:
+    """Step outputs; a null is the empty string. Single-target outputs need one target.
+    ``scrub`` removes secrets from every value taken from Sieve."""
+    entries = results(runs, dry_run, scrub)
+    values = {"results": json.dumps(entries)}
     if len(runs) != 1:
         return values
-    run = runs[0]
-    result = result_object(run, dry_run)
+    run, result = runs[0], result_object(runs[0], dry_run)
     current = run.current
     workers = current.current_workers if current else None
     values.update(
         {
-            "version-id": _text(result["version_id"]),
-            "build-status": _text(result["build_status"]),
+            "version-id": scrub(_text(result["version_id"])),
+            "build-status": scrub(_text(result["build_status"])),
             "min-replicas": _text(result["min_replicas"]),
             "max-replicas": _text(result["max_replicas"]),
             "previous-min-replicas": _text(result["previous_min_replicas"]),
             "previous-max-replicas": _text(result["previous_max_replicas"]),
             "changed": "true" if run.changed else "false",
-            "ready-at": _text(current.ready_at if current else None),
-            "workers": ""
-            if workers is None
-            else json.dumps(workers.model_dump(mode="json", exclude_unset=True)),
-            "version": _version_json(current),
+            "ready-at": scrub(_text(current.ready_at if current else None)),
+            "workers": _json(workers, scrub),
+            "version": _json(current, scrub),
         }
     )
     return values
 
 
-def cell(value: object) -> str:
-    """Text that stays inside one Markdown table cell and renders as itself."""
-    text = " ".join(_text(value).split())
+def cell(value: object, scrub: Scrub = _same) -> str:
+    """Text that stays inside one Markdown table cell and renders as itself. Secrets are
+    scrubbed first: escaping or cutting the text could hide a secret from a later scrub."""
+    text = " ".join(scrub(_text(value)).split())
     if len(text) > _CELL_LIMIT:
         text = text[: _CELL_LIMIT - 1] + "…"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -148,11 +173,11 @@ def _status(run: TargetRun) -> str:
     return run.current.build_status if run.current else "unknown"
 
 
-def summary(runs: Sequence[TargetRun], dry_run: bool) -> str:
+def summary(runs: Sequence[TargetRun], dry_run: bool, scrub: Scrub = _same) -> str:
     """The job summary: a key/value table for one target, a row per target for a fleet."""
     title = "Sieve scaling" + (" (dry run: nothing was sent)" if dry_run else "")
     if len(runs) == 1:
-        return _summary_one(runs[0], dry_run, title)
+        return _summary_one(runs[0], dry_run, title, scrub)
     failed = sum(run.failed for run in runs)
     changed = sum(run.changed and not run.failed for run in runs)
     unchanged = sum(not run.changed and not run.failed for run in runs)
@@ -173,20 +198,22 @@ def summary(runs: Sequence[TargetRun], dry_run: bool) -> str:
             + " | ".join(
                 [
                     _ICON[run.outcome],
-                    cell(run.target.label),
-                    cell(run.version_id or "?"),
-                    cell(_status(run)),
+                    cell(run.target.label, scrub),
+                    cell(run.version_id or "?", scrub),
+                    cell(_status(run), scrub),
                     cell(
                         _bounds_change(
                             before.minimum_replicas if before else None, low, before is not None
-                        )
+                        ),
+                        scrub,
                     ),
                     cell(
                         _bounds_change(
                             before.maximum_replicas if before else None, high, before is not None
-                        )
+                        ),
+                        scrub,
                     ),
-                    cell(run.error or ("changed" if run.changed else "no change")),
+                    cell(run.error or ("changed" if run.changed else "no change"), scrub),
                 ]
             )
             + " |"
@@ -194,7 +221,7 @@ def summary(runs: Sequence[TargetRun], dry_run: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _summary_one(run: TargetRun, dry_run: bool, title: str) -> str:
+def _summary_one(run: TargetRun, dry_run: bool, title: str, scrub: Scrub) -> str:
     low, high = after_bounds(run, dry_run)
     before = run.before
     known = before is not None
@@ -204,7 +231,7 @@ def _summary_one(run: TargetRun, dry_run: bool, title: str) -> str:
         ("Build status", _status(run)),
         ("Min replicas", _bounds_change(before.minimum_replicas if before else None, low, known)),
         ("Max replicas", _bounds_change(before.maximum_replicas if before else None, high, known)),
-        ("Changed", ("would change" if dry_run else "yes") if run.changed else "no"),
+        ("Changed", _changed(run, dry_run)),
         ("Workers", _workers(run)),
         (
             "Ready at",
@@ -213,10 +240,16 @@ def _summary_one(run: TargetRun, dry_run: bool, title: str) -> str:
         ("Waited", "did not wait" if run.waited is None else f"{run.waited:.1f} s"),
     ]
     lines = [f"### {_ICON[run.outcome]} {title}", "", "| | |", "| --- | --- |"]
-    lines += [f"| {name} | {cell(value)} |" for name, value in rows]
+    lines += [f"| {name} | {cell(value, scrub)} |" for name, value in rows]
     if run.error:
-        lines += ["", f"**Failed:** {cell(run.error)}"]
+        lines += ["", f"**Failed:** {cell(run.error, scrub)}"]
     return "\n".join(lines) + "\n"
+
+
+def _changed(run: TargetRun, dry_run: bool) -> str:
+    if run.changed:
+        return "would change" if dry_run else "yes"
+    return "no (the edit failed)" if run.edit_due and not dry_run else "no"
 
 
 def closing_line(run: TargetRun, dry_run: bool) -> str:

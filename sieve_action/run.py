@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -78,6 +79,7 @@ def mark_cancelled(runs: list[TargetRun]) -> None:
     for run in runs:
         if run.outcome == "pending":
             run.outcome, run.error = "cancelled", f"cancelled while {run.phase}"
+            run.end_wait(time.monotonic())  # RealClock's time
 
 
 @contextmanager

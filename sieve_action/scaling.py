@@ -33,6 +33,9 @@ class TargetRun:
     target: Target
     before: Version | None = None
     current: Version | None = None
+    #: The bounds differ from what was asked, so an edit is (or in a dry run, would be) due.
+    edit_due: bool = False
+    #: Sieve accepted the edit (in a dry run: one would be sent).
     changed: bool = False
     min_after: int | None = None
     max_after: int | None = None
@@ -41,6 +44,12 @@ class TargetRun:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     phase: str = "reading"
+    wait_started: float | None = None
+
+    def end_wait(self, now: float) -> None:
+        """Record how long the step waited, however the wait ended."""
+        if self.wait_started is not None and self.waited is None:
+            self.waited = now - self.wait_started
 
     @property
     def version_id(self) -> str | None:
@@ -94,11 +103,12 @@ def scale(
             f"replicas {run.before.minimum_replicas}..{_bound(run.before.maximum_replicas)}"
         )
         plan = plan_edit(target, run.before)
-        run.changed, run.min_after, run.max_after = (
+        run.edit_due, run.min_after, run.max_after = (
             plan.changes,
             plan.min_replicas,
             plan.max_replicas,
         )
+        run.changed = plan.changes and options.dry_run
         # Everything after the read addresses the resolved ID, never `latest`: another
         # deploy may land while this step runs.
         version_id = run.before.id
@@ -107,6 +117,7 @@ def scale(
             clock.sleep(0)  # a cancelled step sends no edit
             log(f"{target.label}: sending {plan.edit.body()}")
             run.current = client.edit_version(target.owner, target.function, version_id, plan.edit)
+            run.changed = True
             version_id = run.current.id
         elif plan.edit is not None:
             log(f"{target.label}: dry run, would send {plan.edit.body()}")
@@ -115,6 +126,7 @@ def scale(
             log(f"{target.label}: replicas already {bounds}, nothing to change")
         if options.wait and not options.dry_run:
             run.phase = "waiting"
+            run.wait_started = clock.monotonic()
             current = run.current
             assert current is not None
             goal = (
@@ -147,8 +159,10 @@ def scale(
             run.outcome = "ok"
     except (SieveError, BoundsConflict) as error:
         run.outcome, run.error = "failed", str(error)
+        run.end_wait(clock.monotonic())
     except Cancelled:
         run.outcome, run.error = "cancelled", f"cancelled while {run.phase}"
+        run.end_wait(clock.monotonic())
 
 
 def _ending(run: TargetRun, ending: str, options: Options) -> Outcome:

@@ -156,7 +156,8 @@ def run_step(
         proc.returncode,
         proc.stdout,
         proc.stderr,
-        parse_output_file(output.read_text()),
-        summary.read_text(),
+        # Bytes decoded as they are: read_text() would turn a CR inside a value into LF.
+        parse_output_file(output.read_bytes().decode()),
+        summary.read_bytes().decode(),
         parse_commands(proc.stdout),
     )

@@ -189,6 +189,7 @@ def test_sieves_zone_less_timestamps_pass_through(tmp_path: Path) -> None:
             tmp_path,
         )
     assert result.returncode == 0
+    assert KEY not in result.everything()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}", result.outputs["ready-at"])
     stamp = result.outputs["ready-at"].replace("T", " ")
     assert f"| Ready at | {stamp} UTC |" in result.summary.replace("\\-", "-")

@@ -214,3 +214,5 @@ def test_sigterm_mid_wait_writes_outputs_and_summary_and_exits_promptly(
     assert outputs["build-status"] in {"queued", "building"}
     assert "cancelled" in summary.read_text()
     assert any("cancelled" in c.message for c in parse_commands(stdout) if c.name == "error")
+    visible = [line for line in stdout.splitlines() if not line.startswith("::add-mask")]
+    assert KEY not in "\n".join([*visible, output.read_text(), summary.read_text()])

@@ -356,7 +356,7 @@ def test_empty_api_key_explains_secrets_and_forks(blank: str | None) -> None:
 def test_a_malformed_key_is_an_error_that_never_quotes_it(key: str) -> None:
     [error] = errors_of({"api-key": key, "owner": "acme", "function": "whisper"})
     assert error.name == "api-key"
-    assert "single line" in error.rule
+    assert "one line of printable ASCII" in error.rule
 
 
 def test_no_error_ever_quotes_the_key() -> None:
