@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import pytest
 import tenacity.nap
+from openapi_core import OpenAPI
+from openapi_core.testing import MockRequest
 from pytest_httpserver import HTTPServer
 
 from sieve_action.client import (
@@ -53,6 +55,23 @@ VERSION: dict[str, Any] = {
     "a_field_sieve_added_later": {"kept": True},
 }
 FAST = RetryPolicy(wait_initial=0.01, wait_max=0.02, wait_jitter=0, timeout=5)
+
+
+@pytest.fixture(autouse=True)
+def requests_follow_the_document(httpserver: HTTPServer, openapi: OpenAPI) -> Iterator[None]:
+    """Every request the client sent in a test is one Sieve's OpenAPI document allows."""
+    yield
+    for request, _ in httpserver.log:
+        openapi.validate_request(
+            MockRequest(
+                "https://mango.sievedata.com",
+                request.method.lower(),
+                request.path,
+                headers=dict(request.headers),
+                data=request.get_data() or None,
+                content_type=request.headers.get("Content-Type", "application/json"),
+            )
+        )
 
 
 @pytest.fixture
