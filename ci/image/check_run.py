@@ -1,10 +1,11 @@
 """Check what one run of the action's container left behind, as GitHub's runner reads it.
 
-    python3 ci/image/check_run.py RUN_DIR
+    PYTHONPATH=. .venv/bin/python ci/image/check_run.py RUN_DIR
 
 RUN_DIR holds file_commands/ (set_output_*, step_summary_*, set_env_*, add_path_*,
 save_state_*), stdout, stderr, rc, key (the API key given), function, and
-image.json (what the smoke test read from inside the image). Standard library only.
+image.json (what the smoke test read from inside the image). Run with the project's
+venv from the repository root (it reuses the test suite's reading of the outputs).
 Prints one line per failed check and exits 1 if any failed.
 """
 
@@ -14,56 +15,12 @@ import json
 import sys
 from pathlib import Path
 
-EXPECTED_OUTPUTS = (
-    "version-id",
-    "build-status",
-    "min-replicas",
-    "max-replicas",
-    "previous-min-replicas",
-    "previous-max-replicas",
-    "changed",
-    "ready-at",
-    "workers",
-    "version",
-)
+from sieve_action.report import OUTPUT_NAMES
+from tests.runner import parse_output_file
 
-
-def parse_output_file(text: str) -> dict[str, str]:
-    """The runner's reading of a GITHUB_OUTPUT file (actions/runner, SetOutputFileCommand).
-
-    Lines are split on LF; empty lines are skipped; a line is NAME=VALUE (split at the
-    first '='), or NAME<<DELIM followed by value lines up to a line equal to DELIM.
-    A later record for the same name wins. Anything else is an error, as it is for
-    the runner.
-    """
-    outputs: dict[str, str] = {}
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if line == "":
-            continue
-        eq, heredoc = line.find("="), line.find("<<")
-        if heredoc >= 0 and (eq < 0 or heredoc < eq):
-            name, delim = line[:heredoc], line[heredoc + 2 :]
-            if not name or not delim:
-                raise ValueError(f"invalid heredoc record {line!r}")
-            value: list[str] = []
-            while True:
-                if i >= len(lines):
-                    raise ValueError(f"no closing delimiter {delim!r} for output {name!r}")
-                if lines[i] == delim:
-                    i += 1
-                    break
-                value.append(lines[i])
-                i += 1
-            outputs[name] = "\n".join(value)
-        elif eq > 0:
-            outputs[line[:eq]] = line[eq + 1 :]
-        else:
-            raise ValueError(f"invalid output record {line!r}")
-    return outputs
+# The runner's reading of GITHUB_OUTPUT, and the outputs action.yml declares, as the
+# test suite has them (run from the repository root, PYTHONPATH=.).
+EXPECTED_OUTPUTS = OUTPUT_NAMES
 
 
 def is_add_mask(line: str) -> bool:

@@ -137,7 +137,7 @@ json.dump({**inside, "lock": lock, "user": config.get("User", ""),
            "entrypoint": config.get("Entrypoint")}, open(f"{run}/image.json", "w"))
 EOF
 
-if ! python3 "$here/check_run.py" "$run"; then
+if ! PYTHONPATH="$repo" "$PYTHON" "$here/check_run.py" "$run"; then
   # Show the run, the key masked as the runner would.
   for f in stdout stderr; do
     echo "--- container $f (last 20 lines)" >&2
