@@ -14,9 +14,9 @@ from collections.abc import Mapping
 import github_action_utils as gha
 
 from .console import Console
-from .inputs import DEFAULTS, InputErrors, parse_inputs
+from .inputs import InputErrors, parse_inputs
 from .report import closing_line, outputs, summary
-from .run import run_to_end
+from .run import announce, run_to_end
 from .scaling import EXIT_INPUT, TargetRun, exit_code
 
 #: Every input ``action.yml`` declares; a test keeps the two equal.
@@ -37,7 +37,6 @@ INPUT_NAMES = (
     "dry-run",
     "api-url",
 )
-assert set(DEFAULTS) <= set(INPUT_NAMES)
 
 
 def read_inputs(environ: Mapping[str, str]) -> dict[str, str | None]:
@@ -76,13 +75,12 @@ def write_report(console: Console, runs: list[TargetRun], dry_run: bool) -> None
     if not runs:
         return
     for run in runs:
-        for warning in run.warnings:
-            console.warning(warning)
         console.info(closing_line(run, dry_run))
-        if run.error:
-            console.error(run.error, title=f"sieve-action: {run.target.label}")
-    for name, value in outputs(runs, dry_run, console.scrub).items():
-        if "GITHUB_OUTPUT" in os.environ:
+    announce(console, runs)
+    # Values are scrubbed where they are formatted (escaping or JSON could hide a key
+    # from a later scrub); the whole text is scrubbed once more on its way out.
+    if "GITHUB_OUTPUT" in os.environ:
+        for name, value in outputs(runs, dry_run, console.scrub).items():
             gha.set_output(name, console.scrub(value))
     if "GITHUB_STEP_SUMMARY" in os.environ:
         gha.append_job_summary(console.scrub(summary(runs, dry_run, console.scrub)))

@@ -23,7 +23,7 @@ from . import __version__
 from .console import Console
 from .inputs import DEFAULTS, InputError, InputErrors, parse_inputs
 from .report import closing_line, results
-from .run import run_to_end
+from .run import announce, run_to_end
 from .scaling import EXIT_INPUT, TargetRun, exit_code
 
 
@@ -167,10 +167,6 @@ def _run(args: argparse.Namespace, console: Console) -> int | tuple[list[TargetR
             console.error(_flag_message(error))
         return EXIT_INPUT
     runs, signalled = run_to_end(inputs, console)
-    for run in runs:
-        for warning in run.warnings:
-            console.warning(warning)
-        if run.error:
-            console.error(run.error)
+    announce(console, runs)
     code = 128 + signalled if signalled is not None else exit_code(runs)
     return runs, inputs.dry_run, code

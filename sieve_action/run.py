@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+from stamina.instrumentation import set_on_retry_hooks
+
 from .client import RetryPolicy, SieveClient
 from .console import Console
 from .inputs import Inputs
@@ -46,6 +48,9 @@ def run_to_end(inputs: Inputs, console: Console) -> tuple[list[TargetRun], int |
     """:func:`execute` with SIGTERM/SIGINT handled: the runs (each ended, failed or
     cancelled) and the signal that cancelled the step, if any. An unexpected error is
     reported as one annotation plus a folded traceback, never as a bare crash."""
+    # The client logs its retries itself; stamina's default hook would add a bare
+    # "stamina.retry_scheduled" line on stderr through the logging module.
+    set_on_retry_hooks([])
     runs: list[TargetRun] = []
     cancel = threading.Event()
     signalled: int | None = None
@@ -72,6 +77,15 @@ def run_to_end(inputs: Inputs, console: Console) -> tuple[list[TargetRun], int |
                 )
     mark_cancelled(runs)
     return runs, signalled
+
+
+def announce(console: Console, runs: list[TargetRun]) -> None:
+    """Each target's warnings and its error: annotations under GitHub, lines elsewhere."""
+    for run in runs:
+        for warning in run.warnings:
+            console.warning(warning)
+        if run.error:
+            console.error(run.error, title=f"sieve-action: {run.target.label}")
 
 
 def mark_cancelled(runs: list[TargetRun]) -> None:

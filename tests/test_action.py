@@ -132,6 +132,7 @@ def test_transient_errors_are_retried_honouring_retry_after(sim: Simulator, step
     assert len(gets) == 3
     assert gets[1] - gets[0] >= 0.95  # Retry-After: 1 was honoured
     assert "HTTP 503" in result.stdout and "try 2 of 5" in result.stdout
+    assert result.stderr == ""  # retries are logged once, by the action, not by stamina too
 
 
 def test_client_errors_are_not_retried_and_say_what_to_do(sim: Simulator, step: Step) -> None:
