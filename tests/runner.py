@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,15 +106,35 @@ class StepResult:
         return "\n".join([*log, self.stderr, *self.outputs.values(), self.summary])
 
 
-def run_step(
-    inputs: dict[str, str],
+@dataclass
+class StartedStep:
+    """A step started as the runner starts it, not yet ended: a test can signal it."""
+
+    process: subprocess.Popen[str]
+    output: Path
+    summary: Path
+
+    def finish(self, timeout: float = 60) -> StepResult:
+        stdout, stderr = self.process.communicate(timeout=timeout)
+        return StepResult(
+            self.process.returncode,
+            stdout,
+            stderr,
+            # Bytes decoded as they are: read_text() would turn a CR inside a value into LF.
+            parse_output_file(self.output.read_bytes().decode()),
+            self.summary.read_bytes().decode(),
+            parse_commands(stdout),
+        )
+
+
+def start_step(
+    inputs: Mapping[str, str],
     tmp_path: Path,
     *,
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
     action_defaults: bool = True,
-    timeout: float = 60,
-) -> StepResult:
-    """Run ``entrypoint.py`` as the runner runs the container: every declared input as
+) -> StartedStep:
+    """Start ``entrypoint.py`` as the runner starts the container: every declared input as
     ``INPUT_<NAME>`` (hyphens kept, defaults from action.yml applied unless
     ``action_defaults`` is false, as for ``uses: docker://``), fresh file-command files,
     ``GITHUB_ACTIONS=true``, and the workspace as working directory."""
@@ -143,21 +164,30 @@ def run_step(
     for name, value in inputs.items():
         environment[f"INPUT_{name.upper()}"] = value
     environment.update(env or {})
-    proc = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, str(ENTRYPOINT)],
         cwd=workspace,
         env=environment,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
-        check=False,
     )
-    return StepResult(
-        proc.returncode,
-        proc.stdout,
-        proc.stderr,
-        # Bytes decoded as they are: read_text() would turn a CR inside a value into LF.
-        parse_output_file(output.read_bytes().decode()),
-        summary.read_bytes().decode(),
-        parse_commands(proc.stdout),
-    )
+    return StartedStep(process, output, summary)
+
+
+def run_step(
+    inputs: Mapping[str, str],
+    tmp_path: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    action_defaults: bool = True,
+    timeout: float = 60,
+) -> StepResult:
+    """Run a step to its end: :func:`start_step`, then :meth:`StartedStep.finish`."""
+    step = start_step(inputs, tmp_path, env=env, action_defaults=action_defaults)
+    try:
+        return step.finish(timeout)
+    except subprocess.TimeoutExpired:
+        step.process.kill()
+        step.process.communicate()
+        raise

@@ -17,7 +17,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -41,9 +40,8 @@ from sieve_action.run import execute
 from sieve_action.scaling import exit_code
 from sieve_action.simulator import Fault, SimState, Simulator, SimVersion
 
-from .action_yml import declared_inputs
 from .conftest import KEY, VERSION_ID, check_exchanges
-from .runner import ENTRYPOINT, ROOT, StepResult, parse_commands, parse_output_file, run_step
+from .runner import ROOT, StepResult, run_step, start_step
 
 Phase = Literal["read", "edit", "wait"]
 PHASES: tuple[Phase, ...] = ("read", "edit", "wait")
@@ -516,40 +514,9 @@ class Outage:
         )
 
 
-def spawn_step(inputs: Mapping[str, str], tmp: Path) -> tuple[subprocess.Popen[str], Path, Path]:
-    """:func:`tests.runner.run_step`, started instead of run to its end, so that the
-    test can signal it: the same environment, defaults and file-command files."""
-    files, workspace = tmp / "file_commands", tmp / "workspace"
-    files.mkdir()
-    workspace.mkdir()
-    output, summary = files / "set_output", files / "step_summary"
-    output.write_text("")
-    summary.write_text("")
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp),
-        "GITHUB_ACTIONS": "true",
-        "CI": "true",
-        "GITHUB_OUTPUT": str(output),
-        "GITHUB_STEP_SUMMARY": str(summary),
-        "GITHUB_WORKSPACE": str(workspace),
-        "PYTHONPATH": str(ROOT),
-    }
-    env.update({f"INPUT_{name.upper()}": value for name, value in declared_inputs().items()})
-    env.update({f"INPUT_{name.upper()}": value for name, value in inputs.items()})
-    proc = subprocess.Popen(
-        [sys.executable, str(ENTRYPOINT)],
-        cwd=workspace,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    return proc, output, summary
-
-
 def _signalled(cell: Cell, inputs: Mapping[str, str], tmp: Path, sim: Simulator) -> Observation:
-    proc, output, summary = spawn_step(inputs, tmp)
+    step = start_step(inputs, tmp)
+    proc = step.process
     try:
         deadline = time.monotonic() + 20
         while not any(
@@ -561,20 +528,12 @@ def _signalled(cell: Cell, inputs: Mapping[str, str], tmp: Path, sim: Simulator)
         time.sleep(0.2)
         sent = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        stdout, stderr = proc.communicate(timeout=10)
+        result = step.finish(timeout=10)
         took = time.monotonic() - sent
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    result = StepResult(
-        proc.returncode,
-        stdout,
-        stderr,
-        parse_output_file(output.read_text()),
-        summary.read_text(),
-        parse_commands(stdout),
-    )
     obs = Observation.of_step(cell.phase, result, sim)
     obs.signal_to_exit = took
     return obs

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from sieve_action.simulator import Fault, Simulator
 
 from .conftest import KEY, Step, edits
-from .runner import ENTRYPOINT, ROOT, parse_commands, parse_output_file
+from .runner import start_step
 
 
 def _fleet(sim: Simulator, count: int) -> str:
@@ -180,39 +177,27 @@ def test_sigterm_mid_wait_writes_outputs_and_summary_and_exits_promptly(
     sim: Simulator, tmp_path: Path
 ) -> None:
     sim.state.deploy("acme", "whisper", build_seconds=120)
-    output, summary = tmp_path / "out", tmp_path / "summary"
-    output.write_text("")
-    summary.write_text("")
-    env = {
-        "PATH": os.environ["PATH"],
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_OUTPUT": str(output),
-        "GITHUB_STEP_SUMMARY": str(summary),
-        "PYTHONPATH": str(ROOT),
-        "INPUT_API-KEY": KEY,
-        "INPUT_OWNER": "acme",
-        "INPUT_FUNCTION": "whisper",
-        "INPUT_MIN-REPLICAS": "1",
-        "INPUT_WAIT": "true",
-        "INPUT_POLL-INTERVAL": "30",
-        "INPUT_API-URL": sim.url,
+    inputs = {
+        "api-key": KEY,
+        "owner": "acme",
+        "function": "whisper",
+        "min-replicas": "1",
+        "wait": "true",
+        "poll-interval": "30",
+        "api-url": sim.url,
     }
-    proc = subprocess.Popen(
-        [sys.executable, str(ENTRYPOINT)], env=env, stdout=subprocess.PIPE, text=True
-    )
+    step = start_step(inputs, tmp_path)
     deadline = time.monotonic() + 10
     while not sim.state.edits() and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.2)
     sent = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
-    stdout, _ = proc.communicate(timeout=10)
+    step.process.send_signal(signal.SIGTERM)
+    result = step.finish(timeout=10)
     assert time.monotonic() - sent < 2
-    assert proc.returncode == 128 + signal.SIGTERM
-    outputs = parse_output_file(output.read_text())
-    assert outputs["changed"] == "true"
-    assert outputs["build-status"] in {"queued", "building"}
-    assert "cancelled" in summary.read_text()
-    assert any("cancelled" in c.message for c in parse_commands(stdout) if c.name == "error")
-    visible = [line for line in stdout.splitlines() if not line.startswith("::add-mask")]
-    assert KEY not in "\n".join([*visible, output.read_text(), summary.read_text()])
+    assert result.returncode == 128 + signal.SIGTERM
+    assert result.outputs["changed"] == "true"
+    assert result.outputs["build-status"] in {"queued", "building"}
+    assert "cancelled" in result.summary
+    assert any("cancelled" in message for message in result.errors())
+    assert KEY not in result.everything()
