@@ -1,4 +1,4 @@
-"""Sieve's objects, as its OpenAPI document (``shared/sieve/openapi.json``) describes them.
+"""Sieve's objects, as its OpenAPI document (``spec/sieve-openapi.json``) describes them.
 
 Only the fields this project reads are typed; every other field, documented or not, is
 kept verbatim (``extra="allow"``) so that the ``version`` output can hand the whole

@@ -1,7 +1,7 @@
 """A local Sieve for tests and the demo: the four operations the action uses, in memory.
 
 Standard library only, so it adds no dependency and never loads with the action. It
-follows ``shared/sieve/openapi.json`` and Sieve's documented errors (401 for a missing
+follows ``spec/sieve-openapi.json`` and Sieve's documented errors (401 for a missing
 or wrong ``X-API-Key``, 403, 404, 400, FastAPI-style 422), moves each version's
 ``build_status`` through ``queued → building → pushing → deploying → ready`` (or
 ``error``) over a configurable time, brings warm workers up to the minimum after the

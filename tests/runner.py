@@ -1,6 +1,6 @@
 """The parts of GitHub's runner a test needs: run the entrypoint as the runner runs a
 container action, and read ``GITHUB_OUTPUT`` and workflow commands by the runner's rules
-(``shared/github-runner.md``)."""
+(``docs/github-runner.md``, read from the source of ``actions/runner``)."""
 
 from __future__ import annotations
 
@@ -74,6 +74,10 @@ def parse_commands(stdout: str) -> list[Command]:
             continue
         head, message = line[2:end], line[end + 2 :]
         name, _, props = head.partition(" ")
+        if head != name and not props:
+            # GitHub's runner reads `::name ::` too, but act, Gitea and Forgejo do not
+            # (an add-mask in that form leaves the key in their logs).
+            raise ValueError(f"workflow command not in canonical form: {line!r}")
         properties = {}
         for part in filter(None, props.split(",")):
             key, _, value = part.partition("=")

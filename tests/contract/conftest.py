@@ -9,5 +9,5 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "contract: runs Prism (Node.js; install with `npm ci --prefix tests/contract`) "
-        "against shared/sieve/openapi.json",
+        "against spec/sieve-openapi.json",
     )

@@ -44,7 +44,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SPEC = ROOT.parent / "shared" / "sieve" / "openapi.json"
+SPEC = ROOT / "spec" / "sieve-openapi.json"
 PRISM = HERE / "node_modules" / ".bin" / "prism"
 INSTALL = "npm ci --prefix tests/contract"
 #: Log lines by which Prism reports a violation or an answer it had to make up.

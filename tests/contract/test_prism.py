@@ -1,6 +1,6 @@
 """Sieve's contract, checked by Prism (pinned in ``tests/contract/package.json``).
 
-* Proxy: ``prism proxy shared/sieve/openapi.json <simulator> --errors`` between the real
+* Proxy: ``prism proxy spec/sieve-openapi.json <simulator> --errors`` between the real
   entrypoint and the simulator. Every scenario asserts the action's result and that
   Prism found no violation, neither in the action's requests nor in the simulator's
   answers (``sl-violations`` headers and ``problem+json`` answers seen by a tap in
