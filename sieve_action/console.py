@@ -1,10 +1,16 @@
 """The log, for GitHub's runner or for a person at a terminal, with the key scrubbed.
 
 Under GitHub Actions the messages become workflow commands (annotations, groups,
-masks) through ``github-action-utils``; anywhere else they are plain lines on stderr,
-so that ``--json`` output on stdout stays clean. Every text passes through
-:meth:`Console.scrub` first: the runner masks the key in the log once told, but only
-this process can keep it out of outputs, summaries and other CI systems' logs.
+masks); anywhere else they are plain lines on stderr, so that ``--json`` output on
+stdout stays clean. Every text passes through :meth:`Console.scrub` first: the runner
+masks the key in the log once told, but only this process can keep it out of outputs,
+summaries and other CI systems' logs.
+
+Workflow commands are written here in the canonical form ``@actions/core`` prints
+(``::add-mask::KEY``, ``::group::TITLE``, properties only when there are some).
+``github-action-utils`` adds a space before the closing ``::`` when there are no
+properties; GitHub's runner accepts that, but ``act`` and the runners built on it
+(Gitea, Forgejo) do not, and there an unrecognised ``add-mask`` prints the key.
 """
 
 from __future__ import annotations
@@ -16,9 +22,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
-import github_action_utils as gha
-
 REDACTED = "***"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def workflow_command(name: str, message: str = "", **properties: str) -> str:
+    """One workflow command line, escaped by the runner's rules (docs/github-runner.md)."""
+    props = ",".join(f"{key}={_escape_property(value)}" for key, value in properties.items())
+    head = f"{name} {props}" if props else name
+    return f"::{head}::{_escape_data(message)}"
 
 
 @dataclass
@@ -35,7 +54,7 @@ class Console:
         for piece in dict.fromkeys(p for p in pieces if p.strip()):
             self.secrets.append(piece)
             if self.github:
-                gha.add_mask(piece)
+                self._command("add-mask", piece)
         self.secrets.sort(key=len, reverse=True)
 
     def scrub(self, text: str) -> str:
@@ -46,36 +65,44 @@ class Console:
     def info(self, message: str) -> None:
         # One physical line, so text from Sieve can never start a workflow command.
         line = " ".join(self.scrub(message).splitlines())
-        with self._lock:
-            self._write("» " + line if line.lstrip().startswith("::") else line)
+        line = "» " + line if line.lstrip().startswith("::") else line
+        if self.github:
+            self._emit(line)
+        else:
+            self._plain(line)
 
     def warning(self, message: str) -> None:
-        with self._lock:
-            if self.github:
-                gha.warning(self.scrub(message), title="sieve-action")
-            else:
-                self._write("warning: " + " ".join(self.scrub(message).splitlines()))
+        if self.github:
+            self._command("warning", self.scrub(message), title="sieve-action")
+        else:
+            self._plain("warning: " + " ".join(self.scrub(message).splitlines()))
 
     def error(self, message: str, title: str = "sieve-action") -> None:
-        with self._lock:
-            if self.github:
-                gha.error(self.scrub(message), title=self.scrub(title))
-            else:
-                self._write("error: " + " ".join(self.scrub(message).splitlines()))
+        if self.github:
+            self._command("error", self.scrub(message), title=self.scrub(title))
+        else:
+            self._plain("error: " + " ".join(self.scrub(message).splitlines()))
 
     @contextlib.contextmanager
     def group(self, title: str) -> Iterator[None]:
         if not self.github:
             yield
             return
-        gha.start_group(" ".join(self.scrub(title).splitlines()))
+        self._command("group", " ".join(self.scrub(title).splitlines()))
         try:
             yield
         finally:
-            gha.end_group()
+            self._command("endgroup")
 
-    def _write(self, line: str) -> None:
-        if self.github:
-            gha.echo(line)
-        else:
+    def _command(self, name: str, message: str = "", **properties: str) -> None:
+        self._emit(workflow_command(name, message, **properties))
+
+    def _emit(self, line: str) -> None:
+        # Workflow commands and log lines go to stdout, where the runner reads them.
+        with self._lock:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+    def _plain(self, line: str) -> None:
+        with self._lock:
             print(line, file=self.stream, flush=True)

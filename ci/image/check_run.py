@@ -24,9 +24,9 @@ EXPECTED_OUTPUTS = OUTPUT_NAMES
 
 
 def is_add_mask(line: str) -> bool:
-    """A workflow command line ``::add-mask[ props]::VALUE`` (name ends at a space or ::)."""
+    """A workflow command line ``::add-mask::VALUE``, the canonical form every runner reads."""
     line = line.lstrip()
-    return line.startswith("::add-mask::") or line.startswith("::add-mask ")
+    return line.startswith("::add-mask::")
 
 
 def one(folder: Path, prefix: str) -> Path:
