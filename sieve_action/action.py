@@ -13,11 +13,12 @@ from collections.abc import Mapping
 
 import github_action_utils as gha
 
+from .client import UnusableEnvironment
 from .console import Console
 from .inputs import InputErrors, parse_inputs
 from .report import closing_line, outputs, summary
 from .run import announce, run_to_end
-from .scaling import EXIT_INPUT, TargetRun, exit_code
+from .scaling import EXIT_FAILED, EXIT_INPUT, TargetRun, exit_code
 
 #: Every input ``action.yml`` declares; a test keeps the two equal.
 INPUT_NAMES = (
@@ -47,6 +48,11 @@ def read_inputs(environ: Mapping[str, str]) -> dict[str, str | None]:
 
 
 def main() -> int:
+    # A byte that is not UTF-8 in an input arrives as a lone surrogate: print it
+    # escaped rather than fail mid-line.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     console = Console(github=True)
     raw = read_inputs(os.environ)
     if raw["api-key"]:
@@ -58,29 +64,53 @@ def main() -> int:
             console.error(str(error), title=f"sieve-action: input {error.name}")
         return EXIT_INPUT
 
-    runs, signalled = run_to_end(inputs, console)
-    write_report(console, runs, inputs.dry_run)
+    try:
+        runs, signalled = run_to_end(inputs, console)
+    except UnusableEnvironment as problem:
+        console.error(str(problem), title="sieve-action: environment")
+        return EXIT_INPUT
     code = exit_code(runs) if runs else 1
+    if not write_report(console, runs, inputs.dry_run) and code == 0:
+        code = EXIT_FAILED
     if signalled is not None:
         console.error(
             "The step was cancelled; outputs and summary hold what was known at that moment."
         )
         sys.stdout.flush()
-        os._exit(128 + signalled)  # targets still running on other threads must not delay the exit
+        os._exit(128 + signalled)  # targets still running on other threads must not delay it
     return code
 
 
-def write_report(console: Console, runs: list[TargetRun], dry_run: bool) -> None:
-    """Outputs, summary, and one closing line per target; errors as annotations."""
+def write_report(console: Console, runs: list[TargetRun], dry_run: bool) -> bool:
+    """Outputs, summary, and one closing line per target; errors as annotations.
+
+    False when the outputs could not be written: later steps would read them as empty.
+    Each file is written on its own, so one that fails does not lose the other.
+    """
     if not runs:
-        return
+        return True
     for run in runs:
         console.info(closing_line(run, dry_run))
     announce(console, runs)
+    written = True
     # Values are scrubbed where they are formatted (escaping or JSON could hide a key
     # from a later scrub); the whole text is scrubbed once more on its way out.
     if "GITHUB_OUTPUT" in os.environ:
-        for name, value in outputs(runs, dry_run, console.scrub).items():
-            gha.set_output(name, console.scrub(value))
+        try:
+            for name, value in outputs(runs, dry_run, console.secrets).items():
+                gha.set_output(name, console.scrub(value))
+        except OSError as problem:
+            written = False
+            console.error(
+                f"The step's outputs could not be written to GITHUB_OUTPUT ({problem.strerror}); "
+                "later steps would see them empty, so the step fails.",
+                title="sieve-action: outputs",
+            )
     if "GITHUB_STEP_SUMMARY" in os.environ:
-        gha.append_job_summary(console.scrub(summary(runs, dry_run, console.scrub)))
+        try:
+            gha.append_job_summary(console.scrub(summary(runs, dry_run, console.secrets)))
+        except OSError as problem:
+            console.warning(
+                f"The job summary could not be written to GITHUB_STEP_SUMMARY ({problem.strerror})."
+            )
+    return written

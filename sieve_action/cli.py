@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
+from .client import UnusableEnvironment
 from .console import Console
 from .inputs import DEFAULTS, InputError, InputErrors, parse_inputs
 from .report import closing_line, results
@@ -140,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         document = {
             "exit_code": code,
             "dry_run": dry_run,
-            "results": results(runs, dry_run, console.scrub),
+            "results": results(runs, dry_run, console.secrets),
         }
         print(console.scrub(json.dumps(document, indent=2)), file=result, flush=True)
     else:
@@ -166,7 +167,11 @@ def _run(args: argparse.Namespace, console: Console) -> int | tuple[list[TargetR
         for error in errors.errors:
             console.error(_flag_message(error))
         return EXIT_INPUT
-    runs, signalled = run_to_end(inputs, console)
+    try:
+        runs, signalled = run_to_end(inputs, console)
+    except UnusableEnvironment as problem:
+        console.error(str(problem))
+        return EXIT_INPUT
     announce(console, runs)
     code = 128 + signalled if signalled is not None else exit_code(runs)
     return runs, inputs.dry_run, code

@@ -1,51 +1,68 @@
-"""A small client for the Sieve operations the action uses, with retries that know Sieve.
+"""A small client for the Sieve operations the action uses, bounded whatever the server does.
 
 One ``httpx.Client`` is shared by every request (and every target of a fleet) so that
-connections are reused. Transient failures are retried by ``stamina`` with exponential
-backoff and jitter, bounded in attempts and in time; a ``Retry-After`` from Sieve
-replaces the computed backoff. Errors a person can fix (400, 401, 403, 404, 422) are
+connections are reused. Each request is retried on its own by ``stamina`` (exponential
+backoff with jitter; a ``Retry-After`` from Sieve replaces the backoff) and bounded:
+
+- a hard deadline over all its attempts and waits (:attr:`RetryPolicy.timeout`). Socket
+  timeouts alone do not give one: they bound each read, so a body that trickles in, a
+  stuck proxy or a slow DNS answer could hold the step for hours. Each attempt runs on
+  a worker thread that is abandoned when the deadline passes;
+- a cap on the answer's size once decompressed (:attr:`RetryPolicy.max_answer_bytes`):
+  a version is a few KB, and a small gzip body can expand to gigabytes.
+
+Every answer is scrubbed of the key as soon as it is decoded, before any part of it is
+cut, quoted or parsed (see :mod:`sieve_action.secrets`). Errors a person can fix (400,
+401, 403, 404, 422, a certificate that does not verify, an unusable proxy setting) are
 never retried and become :class:`SieveError` with a message that says what to do.
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
+import ssl
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 import stamina
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from . import __version__
 from .models import EditFunctionVersionRequest, Version
+from .secrets import Secrets
 
-T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 USER_AGENT = f"sieve-action/{__version__} (python-httpx/{httpx.__version__})"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: The proxy variables httpx reads (either case), and the schemes it can use.
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+PROXY_SCHEMES = frozenset({"http", "https", "socks5", "socks5h"})
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try one request. The defaults fit a CI step: about a minute at most."""
+    """How hard to try one request. The defaults fit a CI step: a minute at most."""
 
     attempts: int = 5
+    #: The hard deadline of one request: every attempt, and every wait between them.
     timeout: float = 60.0
     wait_initial: float = 0.5
     wait_max: float = 8.0
     wait_jitter: float = 1.0
     #: A Retry-After longer than this is not waited for: the request fails instead.
     max_retry_after: float = 30.0
-    #: Retries shared by all requests of one client, so a fleet of targets hitting
-    #: the same outage does not multiply its retries into a storm.
-    budget: int = 40
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
+    #: The largest answer accepted, decompressed: a version is a few KB.
+    max_answer_bytes: int = 1 << 20
 
 
 class SieveError(Exception):
@@ -56,13 +73,49 @@ class RetriesExhausted(SieveError):
     """Transient failures went on past the retry policy's attempts or time."""
 
 
-class _Transient(Exception):
-    """A response worth another try: 429, 5xx, or a body that is not what was promised."""
+class UnusableEnvironment(Exception):
+    """A setting of the runner's environment the HTTP client cannot use (a proxy
+    variable, ``SSL_CERT_FILE``); the message names it. Found before any request."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
+
+class _Transient(Exception):
+    """An attempt worth another try: 429, 5xx, a broken connection, a body that is not
+    what was promised. Carries what the retry log line needs (see :func:`log_retry`)."""
+
+    def __init__(
+        self,
+        what: str,
+        reason: str,
+        client: SieveClient,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(f"{what}: {reason}")
+        self.what = what
         self.reason = reason
+        self.attempts = client.policy.attempts
+        self.log = client.log
         self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+
+def log_retry(details: stamina.instrumentation.RetryDetails) -> None:
+    """The ``stamina`` retry hook: one line per retry of a Sieve request, written to the
+    log of the client that made it (hooks are process-wide; clients are not).
+
+    Installed once, at the edge: ``stamina.instrumentation.set_on_retry_hooks([log_retry])``.
+    """
+    cause = details.caused_by
+    if isinstance(cause, _Transient):
+        cause.log(
+            f"{cause.what}: {cause.reason}; try {details.retry_num + 1} of "
+            f"{cause.attempts} in {details.wait_for:.1f} s"
+        )
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -82,40 +135,64 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - current)
 
 
-@dataclass
-class _Budget:
-    left: int
-    lock: threading.Lock = field(default_factory=threading.Lock)
+def check_environment(environ: Mapping[str, str]) -> None:
+    """Refuse a proxy variable httpx could not use, naming it, before any request.
 
-    def take(self) -> bool:
-        with self.lock:
-            if self.left <= 0:
-                return False
-            self.left -= 1
-            return True
+    httpx reads them all when the client is made, whatever the URL's scheme, and
+    raises from its constructor: a developer's ``ALL_PROXY=ftp://…`` must be one clear
+    error, not a traceback.
+    """
+    for name in PROXY_VARIABLES:
+        for variable in (name, name.lower()):
+            value = environ.get(variable, "").strip()
+            if not value:
+                continue
+            url = value if "://" in value else f"http://{value}"
+            try:
+                scheme = urlsplit(url).scheme.lower()
+                usable = scheme in PROXY_SCHEMES and httpx.URL(url).host != ""
+            except (ValueError, httpx.InvalidURL):
+                usable = False
+            if not usable:
+                raise UnusableEnvironment(
+                    f"The environment variable {variable} holds a proxy the action cannot use: "
+                    "it must be an http://, https://, socks5:// or socks5h:// URL with a host "
+                    f"and a valid port. Fix or unset {variable} for this step."
+                )
 
 
-def _detail(response: httpx.Response) -> str:
-    """Sieve's own words from an error body (``detail``), or a short plain text."""
+def _http_client(
+    api_url: str, api_key: str, policy: RetryPolicy, transport: httpx.BaseTransport | None
+) -> httpx.Client:
     try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip()[:200]
-    detail = body.get("detail") if isinstance(body, dict) else None
-    if isinstance(detail, str):
-        return detail
-    if isinstance(detail, list):
-        parts = []
-        for item in detail:
-            if isinstance(item, dict):
-                where = ".".join(str(p) for p in item.get("loc", []) if p != "body") or "request"
-                parts.append(f"{where}: {item.get('msg', '?')}")
-        return "; ".join(parts)
-    return response.text.strip()[:200]
+        return httpx.Client(
+            base_url=api_url,
+            headers={
+                "X-API-Key": api_key,
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                # Only what _read can decode within the size cap.
+                "Accept-Encoding": "gzip",
+            },
+            timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
+            transport=transport,
+            follow_redirects=False,
+        )
+    except (OSError, ssl.SSLError) as error:
+        # httpx loads SSL_CERT_FILE (trust_env) when the client is made.
+        raise UnusableEnvironment(
+            "The CA bundle named by SSL_CERT_FILE cannot be loaded "
+            f"({error.strerror or error}): fix or unset SSL_CERT_FILE for this step."
+        ) from None
+    except (ValueError, ImportError, httpx.InvalidURL) as error:
+        raise UnusableEnvironment(
+            f"The HTTP client cannot be set up from this environment ({error}); "
+            "check the proxy variables (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY)."
+        ) from None
 
 
 class SieveClient:
-    """The Sieve operations the action needs, each one retried as a whole."""
+    """The Sieve operations the action needs, each one retried and bounded as a whole."""
 
     def __init__(
         self,
@@ -123,19 +200,14 @@ class SieveClient:
         api_key: str,
         *,
         policy: RetryPolicy | None = None,
+        secrets: Secrets | None = None,
         log: Callable[[str], None] = lambda _: None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.policy = policy or RetryPolicy()
-        self._log = log
-        self._budget = _Budget(self.policy.budget)
-        self._http = httpx.Client(
-            base_url=api_url,
-            headers={"X-API-Key": api_key, "User-Agent": USER_AGENT, "Accept": "application/json"},
-            timeout=httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout),
-            transport=transport,
-            follow_redirects=False,
-        )
+        self.log = log
+        self._secrets = secrets or Secrets()
+        self._http = _http_client(api_url, api_key, self.policy, transport)
 
     def __enter__(self) -> SieveClient:
         return self
@@ -148,32 +220,28 @@ class SieveClient:
 
     def get_version(self, owner: str, function: str, version: str) -> Version:
         """``get_function_version``: the version, ``latest`` resolved by Sieve."""
-        return self._call("GET", _path(owner, function, version), f"{owner}/{function}@{version}")
+        what = f"{owner}/{function}@{version}"
+        return self._call("GET", _path(owner, function, version), what, Version)
 
     def edit_version(
         self, owner: str, function: str, version: str, edit: EditFunctionVersionRequest
     ) -> Version:
         """``edit_function_version``: send only the bounds being changed."""
-        return self._call(
-            "POST",
-            _path(owner, function, version) + "/edit",
-            f"{owner}/{function}@{version}",
-            body=edit.body(),
-        )
+        what = f"{owner}/{function}@{version}"
+        path = _path(owner, function, version) + "/edit"
+        return self._call("POST", path, what, Version, body=edit.body())
 
-    def _call(
-        self, method: str, path: str, what: str, body: dict[str, Any] | None = None
-    ) -> Version:
+    # -- one request ------------------------------------------------------------------
+    def _call(self, method: str, path: str, what: str, shape: type[M], body: Any = None) -> M:
+        """The request's answer as ``shape``, after retries; or a SieveError."""
         policy = self.policy
+        label = f"{method} {what}"
         started = time.monotonic()
+        deadline = started + policy.timeout
         tries = 0
-
-        def should_retry(error: Exception) -> bool | float:
-            return self._should_retry(error, last_attempt=tries >= policy.attempts)
-
         try:
             for attempt in stamina.retry_context(
-                on=should_retry,
+                on=self._should_retry,
                 attempts=policy.attempts,
                 timeout=policy.timeout,
                 wait_initial=policy.wait_initial,
@@ -182,37 +250,166 @@ class SieveClient:
             ):
                 with attempt:
                     tries = attempt.num
-                    if tries > 1:
-                        self._log(f"{method} {what}: try {tries} of {policy.attempts}")
-                    try:
-                        return _parse(self._http.request(method, path, json=body), what)
-                    except (httpx.TransportError, _Transient) as error:
-                        self._log(f"{method} {what}: {_reason(error)}")
-                        raise
-        except (httpx.TransportError, _Transient) as error:
+                    answer = self._attempt(method, path, body, label, deadline)
+                    return self._model(shape, self._decode(answer, label, what, shape), label)
+        except _Transient as error:
             waited = time.monotonic() - started
             raise RetriesExhausted(
-                f"{method} {what} failed after {tries} attempt{'s' if tries > 1 else ''} "
-                f"over {waited:.1f} s; last: {_reason(error)}"
+                f"{label} failed after {tries} attempt{'s' if tries > 1 else ''} "
+                f"over {waited:.1f} s; last: {error.reason}"
             ) from None
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
-    def _should_retry(self, error: Exception, *, last_attempt: bool) -> bool | float:
-        # stamina asks before it checks its attempt limit, so the last attempt must not
-        # spend a unit of the shared budget on a retry that will not happen.
-        if not isinstance(error, httpx.TransportError | _Transient) or last_attempt:
+    def _should_retry(self, error: Exception) -> bool | float:
+        if not isinstance(error, _Transient):
             return False
-        retry_after = error.retry_after if isinstance(error, _Transient) else None
+        retry_after = error.retry_after
         if retry_after is not None and retry_after > self.policy.max_retry_after:
-            assert isinstance(error, _Transient)
             error.reason += (
                 f" (Sieve asked to wait {retry_after:.0f} s, "
                 f"more than the {self.policy.max_retry_after:.0f} s this action waits)"
             )
             return False
-        if not self._budget.take():
-            return False
         return True if retry_after is None else retry_after
+
+    def _attempt(self, method: str, path: str, body: Any, label: str, deadline: float) -> _Answer:
+        """One exchange, on a worker thread given up on at ``deadline``."""
+        outcome: list[_Answer | BaseException] = []
+        done = threading.Event()
+
+        def exchange() -> None:
+            try:
+                request = self._http.build_request(method, path, json=body)
+                response = self._http.send(request, stream=True)
+                try:
+                    outcome.append(
+                        _Answer(
+                            response.status_code,
+                            response.headers,
+                            _read(response, self.policy.max_answer_bytes),
+                        )
+                    )
+                finally:
+                    response.close()
+            except BaseException as error:  # handed to the caller's thread
+                outcome.append(error)
+            finally:
+                done.set()
+
+        threading.Thread(target=exchange, name="sieve-request", daemon=True).start()
+        if not done.wait(max(0.0, deadline - time.monotonic())):
+            raise _Transient(
+                label,
+                f"no complete answer within the request's deadline ({self.policy.timeout:.0f} s)",
+                self,
+            )
+        result = outcome[0]
+        if isinstance(result, _Answer):
+            return result
+        if isinstance(result, httpx.TransportError):
+            problem = _certificate_problem(result)
+            if problem is not None:
+                raise SieveError(
+                    f"The TLS certificate of {self._http.base_url.host} could not be verified "
+                    f"({problem}); not retried. If a proxy inspects TLS on this runner, give "
+                    "its CA bundle in SSL_CERT_FILE."
+                ) from None
+            raise _Transient(label, _describe_transport(result), self) from None
+        raise result
+
+    def _decode(self, answer: _Answer, label: str, what: str, shape: type[BaseModel]) -> Any:
+        """Status to outcome; the body decoded and scrubbed before anything reads it."""
+        status = answer.status
+        if status in RETRY_STATUSES:
+            raise _Transient(
+                label,
+                f"HTTP {status}",
+                self,
+                parse_retry_after(answer.headers.get("Retry-After")),
+            )
+        try:
+            data: Any = self._secrets.scrub_json(json.loads(answer.body))
+        except ValueError:  # not JSON (UnicodeDecodeError included)
+            if status == 200:
+                raise _Transient(
+                    label,
+                    f"HTTP 200 with a body that is not a {shape.__name__} (not JSON)",
+                    self,
+                ) from None
+            detail = _short(self._secrets.scrub(answer.body.decode("utf-8", "replace")))
+        else:
+            if status == 200:
+                return data
+            detail = _detail(data)
+        raise SieveError(_status_message(status, what, detail or "no detail given"))
+
+    def _model(self, model: type[M], data: Any, what: str) -> M:
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            problem = error.errors(include_url=False, include_input=False)[0]
+            where = ".".join(str(p) for p in problem["loc"]) or "body"
+            # A body cut short by a proxy is worth another try; the whole request is.
+            raise _Transient(
+                what,
+                f"HTTP 200 with a body that is not a {model.__name__} ({where}: {problem['msg']})",
+                self,
+            ) from None
+
+
+def _read(response: httpx.Response, cap: int) -> bytes:
+    """The body, decompressed, or :class:`SieveError` once it passes ``cap`` bytes.
+
+    httpx decodes gzip a network chunk at a time, and one chunk can expand a
+    thousandfold; decoding here, with ``max_length``, keeps memory under the cap.
+    """
+    if response.is_stream_consumed:  # made in memory (httpx.MockTransport): already read
+        if len(response.content) > cap:
+            raise _TooLarge(cap)
+        return response.content
+    declared = response.headers.get("Content-Length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > cap:
+        raise _TooLarge(cap)
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in {"identity", "", "gzip", "x-gzip"}:
+        raise SieveError(
+            f"Sieve's answer is encoded as {encoding!r}, which the action did not ask for"
+        )
+    inflate = zlib.decompressobj(zlib.MAX_WBITS | 16) if "gzip" in encoding else None
+    body = bytearray()
+    for chunk in response.iter_raw():
+        data = chunk
+        while inflate is not None and data:
+            out = inflate.decompress(data, cap + 1 - len(body))
+            body += out
+            if len(body) > cap:
+                raise _TooLarge(cap)
+            data = inflate.unconsumed_tail
+        if inflate is None:
+            body += data
+        if len(body) > cap:
+            raise _TooLarge(cap)
+    return bytes(body)
+
+
+class _TooLarge(SieveError):
+    def __init__(self, cap: int) -> None:
+        super().__init__(
+            f"Sieve's answer is larger than {cap // 1024} KiB once decompressed; a version "
+            "is a few KB, so something between the runner and Sieve is sending something else"
+        )
+
+
+def _certificate_problem(error: httpx.TransportError) -> str | None:
+    """Why the server's certificate was refused, if that is what failed."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return cause.verify_message or "certificate verify failed"
+        cause = cause.__cause__ or cause.__context__
+    if "CERTIFICATE_VERIFY_FAILED" in str(error):
+        return "certificate verify failed"
+    return None
 
 
 def _path(owner: str, function: str, version: str) -> str:
@@ -226,16 +423,13 @@ def _segment(text: str) -> str:
     return quoted.replace(".", "%2E") if quoted.strip(".") == "" else quoted
 
 
-def _reason(error: httpx.TransportError | _Transient) -> str:
-    return error.reason if isinstance(error, _Transient) else _describe_transport(error)
-
-
 def _describe_transport(error: httpx.TransportError) -> str:
     kind = {
-        httpx.ConnectError: "could not connect",
         httpx.ConnectTimeout: "timed out connecting",
+        httpx.ConnectError: "could not connect",
         httpx.ReadTimeout: "timed out waiting for the answer",
         httpx.RemoteProtocolError: "the connection broke mid-answer",
+        httpx.ProxyError: "the proxy refused or failed the connection",
     }
     for cls, text in kind.items():
         if isinstance(error, cls):
@@ -243,31 +437,39 @@ def _describe_transport(error: httpx.TransportError) -> str:
     return f"network error ({type(error).__name__})"
 
 
-def _parse(response: httpx.Response, what: str) -> Version:
-    status = response.status_code
-    if status in RETRY_STATUSES:
-        raise _Transient(f"HTTP {status}", parse_retry_after(response.headers.get("Retry-After")))
-    if status == 200:
-        try:
-            return Version.model_validate_json(response.content)
-        except ValidationError as error:
-            problem = error.errors(include_url=False, include_input=False)[0]
-            where = ".".join(str(p) for p in problem["loc"]) or "body"
-            raise _Transient(
-                f"HTTP 200 with a body that is not a Version ({where}: {problem['msg']})"
-            ) from None
-    detail = _detail(response) or "no detail given"
+def _short(text: str) -> str:
+    """Plain text from an error body, already scrubbed: one line, at most 200 characters."""
+    return " ".join(text.split())[:200]
+
+
+def _detail(body: Any) -> str:
+    """Sieve's own words from a decoded error body: ``detail`` as FastAPI writes it."""
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, str):
+        return _short(detail)
+    if isinstance(detail, list):
+        parts = []
+        for item in detail:
+            if isinstance(item, dict):
+                loc = item.get("loc")
+                where = (
+                    ".".join(str(p) for p in loc if p != "body") if isinstance(loc, list) else ""
+                )
+                parts.append(f"{where or 'request'}: {item.get('msg', '?')}")
+        return _short("; ".join(parts))
+    return _short(json.dumps(body, ensure_ascii=False))
+
+
+def _status_message(status: int, what: str, detail: str) -> str:
     owner_function = what.rsplit("@", 1)[0]
     if status == 401:
-        message = "Sieve rejected the API key (401): check the secret passed as `api-key`"
-    elif status == 403:
-        message = f"The API key has no access to `{owner_function}` (403: {detail})"
-    elif status == 404:
-        message = f"Sieve has no function version `{what}` (404: {detail})"
-    elif status == 422:
-        message = f"Sieve refused the request for `{what}` (422): {detail}"
-    elif status == 400:
-        message = f"Sieve refused the values for `{what}` (400): {detail}"
-    else:
-        message = f"Sieve answered HTTP {status} for `{what}`: {detail}"
-    raise SieveError(message)
+        return "Sieve rejected the API key (401): check the secret passed as `api-key`"
+    if status == 403:
+        return f"The API key has no access to `{owner_function}` (403: {detail})"
+    if status == 404:
+        return f"Sieve has no function version `{what}` (404: {detail})"
+    if status == 422:
+        return f"Sieve refused the request for `{what}` (422): {detail}"
+    if status == 400:
+        return f"Sieve refused the values for `{what}` (400): {detail}"
+    return f"Sieve answered HTTP {status} for `{what}`: {detail}"

@@ -22,7 +22,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
-REDACTED = "***"
+from .secrets import REDACTED, Secrets
+
+__all__ = ["REDACTED", "Console", "workflow_command"]
 
 
 def _escape_data(text: str) -> str:
@@ -45,22 +47,21 @@ class Console:
     github: bool
     #: Where plain lines go outside GitHub; workflow commands always go to stdout.
     stream: TextIO = field(default_factory=lambda: sys.stderr)
-    secrets: list[str] = field(default_factory=list)
+    secrets: Secrets = field(default_factory=Secrets)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def mask(self, secret: str) -> None:
-        """Register a secret: masked by the runner from now on, and scrubbed here."""
-        pieces = [secret, *secret.splitlines()]
-        for piece in dict.fromkeys(p for p in pieces if p.strip()):
-            self.secrets.append(piece)
-            if self.github:
+        """Register a secret: masked by the runner from now on, and scrubbed here.
+
+        A secret that is not printable ASCII is only scrubbed: it cannot be sent in a
+        header (the inputs refuse it) and printing it could fail mid-line.
+        """
+        for piece in self.secrets.add(secret):
+            if self.github and piece.isascii() and piece.isprintable():
                 self._command("add-mask", piece)
-        self.secrets.sort(key=len, reverse=True)
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        return self.secrets.scrub(text)
 
     def info(self, message: str) -> None:
         # One physical line, so text from Sieve can never start a workflow command.

@@ -8,20 +8,45 @@ means "use the default", and every rule names the input it belongs to.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+)
 from pydantic_core import PydanticCustomError
+
+from .secrets import Secrets
 
 DEFAULT_API_URL = "https://mango.sievedata.com"
 MAX_REPLICAS_VALUE = 2**31 - 1
 MAX_CONCURRENCY = 64
+#: Longest owner or function name accepted (Sieve's own are far shorter).
+MAX_NAME = 128
+#: Upper bounds for seconds: a day of waiting, an hour between reads.
+MAX_WAIT_SECONDS = 86_400.0
+MAX_POLL_SECONDS = 3_600.0
+#: Sieve is read at most once a second per target, except on a loopback api-url
+#: (a local simulator or a test), where polls may be as close as this.
+MIN_POLL_SECONDS = 1.0
+MIN_LOOPBACK_POLL_SECONDS = 0.05
+
+#: A key at least this long found in another input is refused there (a shorter one
+#: would match ordinary values such as a replica count).
+MIN_KEY = 8
+#: Quotes a user's value in an error message (never one that holds the key).
+Quote = Callable[[str], str]
 
 #: Input name -> default, for every input that has one. ``action.yml`` declares the
 #: same defaults (a test keeps them equal); these apply when the runner does not.
@@ -40,7 +65,7 @@ DEFAULTS: dict[str, str] = {
 # Names Sieve puts in a URL path. Kept to what Sieve's own names use so that a value
 # can never change which endpoint is called (no "/", "..", "?", "%", spaces).
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
-_VERSION = re.compile(r"[A-Za-z0-9-]+")
+_VERSION = re.compile(r"[A-Za-z0-9-]{1,128}")
 _WHOLE = re.compile(r"[0-9]+")
 _BOOLEANS = {
     "true": True,
@@ -73,67 +98,67 @@ def _fail(rule: str) -> PydanticCustomError:
     return PydanticCustomError("input", rule)
 
 
-def _name(value: str) -> str:
+def _name(value: str, quote: Quote) -> str:
     if not value:
         return value
+    if len(value) > MAX_NAME:
+        raise _fail(f"must be at most {MAX_NAME} characters long, got {len(value)}")
     if not _NAME.fullmatch(value) or value in {".", ".."}:
-        raise _fail(f"must be one name of letters, digits, '.', '_' or '-', got {_show(value)}")
+        raise _fail(f"must be one name of letters, digits, '.', '_' or '-', got {quote(value)}")
     return value
 
 
-def _show(value: str) -> str:
-    """Quote a user's value for an error message, short and on one line."""
-    text = value if len(value) <= 40 else value[:37] + "..."
-    return repr(text)
-
-
-def parse_version(value: str) -> str:
+def parse_version(value: str, quote: Quote) -> str:
     if value == "latest" or _VERSION.fullmatch(value):
         return value
     raise _fail(
-        "must be `latest` or a version ID (or prefix) of letters, digits and '-', "
-        f"got {_show(value)}"
+        "must be `latest` or a version ID (or prefix) of at most 128 letters, digits and '-', "
+        f"got {quote(value)}"
     )
 
 
-def parse_replicas(value: str) -> int | None:
+def parse_replicas(value: str, quote: Quote) -> int | None:
     if value == "":
         return None
     if not _WHOLE.fullmatch(value):
-        raise _fail(f"must be a whole number of 0 or more, got {_show(value)}")
+        raise _fail(f"must be a whole number of 0 or more, got {quote(value)}")
     # The length check first: int() refuses more than 4300 digits with its own words.
     if len(value.lstrip("0")) > len(str(MAX_REPLICAS_VALUE)) or int(value) > MAX_REPLICAS_VALUE:
-        raise _fail(f"must be at most {MAX_REPLICAS_VALUE}, got {_show(value)}")
+        raise _fail(f"must be at most {MAX_REPLICAS_VALUE}, got {quote(value)}")
     return int(value)
 
 
-def _boolean(value: str) -> bool:
+def _boolean(value: str, quote: Quote) -> bool:
     try:
         return _BOOLEANS[value]
     except KeyError:
         raise _fail(
-            f"must be a YAML boolean (true, True, TRUE, false, False or FALSE), got {_show(value)}"
+            f"must be a YAML boolean (true, True, TRUE, false, False or FALSE), got {quote(value)}"
         ) from None
 
 
-def _seconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise _fail(f"must be a number of seconds greater than 0, got {_show(value)}") from None
-    if not math.isfinite(number) or number <= 0:
-        raise _fail(f"must be a number of seconds greater than 0, got {_show(value)}")
-    return number
+def _seconds(most: float) -> Callable[[str, Quote], float]:
+    def rule(value: str, quote: Quote) -> float:
+        words = f"must be a number of seconds greater than 0 and at most {most:g}"
+        try:
+            number = float(value)
+        except ValueError:
+            raise _fail(f"{words}, got {quote(value)}") from None
+        if not math.isfinite(number) or not 0 < number <= most:
+            raise _fail(f"{words}, got {quote(value)}")
+        return number
+
+    return rule
 
 
-def _concurrency(value: str) -> int:
+def _concurrency(value: str, quote: Quote) -> int:
     if not _WHOLE.fullmatch(value) or len(value) > 3 or not 1 <= int(value) <= MAX_CONCURRENCY:
-        raise _fail(f"must be a whole number from 1 to {MAX_CONCURRENCY}, got {_show(value)}")
+        raise _fail(f"must be a whole number from 1 to {MAX_CONCURRENCY}, got {quote(value)}")
     return int(value)
 
 
-def _api_url(value: str) -> str:
-    rule = f"must be an http:// or https:// URL with a host and no query, got {_show(value)}"
+def _api_url(value: str, quote: Quote) -> str:
+    rule = f"must be an http:// or https:// URL with a host and no query, got {quote(value)}"
     # ASCII only, and no "?" or "#" at all: even an empty query would move the API path
     # into it. Then the URL must be one httpx accepts, as the client will use it.
     if not (value.isascii() and value.isprintable()) or any(c in value for c in " ?#"):
@@ -149,6 +174,17 @@ def _api_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` names this machine (a local simulator, a test, a local proxy)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _api_key(value: str) -> str:
     if not value:
         raise _fail(
@@ -157,7 +193,8 @@ def _api_key(value: str) -> str:
         )
     if not (value.isascii() and value.isprintable()) or value != value.strip():
         # The value itself is never quoted: it is a secret. Only printable ASCII can go
-        # into an HTTP header (a pasted zero-width space would otherwise crash the run).
+        # into an HTTP header (a pasted zero-width space, or a byte that is not UTF-8,
+        # would otherwise crash the run).
         raise _fail("must be one line of printable ASCII characters with no surrounding spaces")
     return value
 
@@ -192,53 +229,55 @@ class TargetLine:
 _TARGET_HEAD = re.compile(r"(?P<owner>[^/@\s]+)/(?P<function>[^/@\s]+)(?:@(?P<version>\S+))?")
 
 
-def parse_target_line(number: int, text: str) -> TargetLine:
+def parse_target_line(number: int, text: str, quote: Quote) -> TargetLine:
     """Parse ``owner/function[@version] [min=N] [max=N]``; errors name the line."""
     head, *options = text.split()
-    where = f"line {number} ({_show(text)})"
+    where = f"line {number} ({quote(text)})"
     match = _TARGET_HEAD.fullmatch(head)
     if match is None:
         raise _fail(f"{where}: must start with owner/function[@version]")
     owner, function, version = match["owner"], match["function"], match["version"]
     try:
-        _name(owner)
-        _name(function)
+        _name(owner, quote)
+        _name(function, quote)
         if version is not None:
-            parse_version(version)
+            parse_version(version, quote)
     except PydanticCustomError as error:
         raise _fail(f"{where}: {error.message()}") from None
     bounds: dict[str, int | None] = {}
     for option in options:
         key, sep, value = option.partition("=")
         if not sep or key not in {"min", "max"}:
-            raise _fail(f"{where}: expected min=N or max=N, got {_show(option)}")
+            raise _fail(f"{where}: expected min=N or max=N, got {quote(option)}")
         if key in bounds:
             raise _fail(f"{where}: {key}= is given twice")
+        if not value:
+            raise _fail(f"{where}: needs a number after {key}=")
         try:
-            bounds[key] = parse_replicas(value) if value else _missing(key)
+            bounds[key] = parse_replicas(value, quote)
         except PydanticCustomError as error:
             raise _fail(f"{where}: {key}= {error.message()}") from None
     return TargetLine(number, owner, function, version, bounds.get("min"), bounds.get("max"))
 
 
-def _missing(key: str) -> int:
-    raise _fail(f"needs a number after {key}=")
-
-
-def _targets(value: str) -> tuple[TargetLine, ...]:
+def _targets(value: str, quote: Quote) -> tuple[TargetLine, ...]:
     lines = []
     for number, raw in enumerate(value.splitlines(), start=1):
         text = raw.strip()
         if text and not text.startswith("#"):
-            lines.append(parse_target_line(number, text))
+            lines.append(parse_target_line(number, text, quote))
     return tuple(lines)
 
 
-def _check(function: Any) -> Any:
-    """Run a string rule on a raw input value, which always arrives as a string."""
-    return BeforeValidator(
-        lambda value: function(value.strip() if isinstance(value, str) else value)
-    )
+def _check(rule: Callable[[str, Quote], Any]) -> Any:
+    """Run a string rule on a raw input value, which always arrives as a string. Values
+    are quoted in errors through the key-aware quote of :func:`parse_inputs`."""
+
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        quote: Quote = (info.context or {}).get("quote", Secrets().quote)
+        return rule(value.strip() if isinstance(value, str) else value, quote)
+
+    return BeforeValidator(validate)
 
 
 class Inputs(BaseModel):
@@ -252,19 +291,32 @@ class Inputs(BaseModel):
     version: Annotated[str, _check(parse_version)] = "latest"
     min_replicas: Annotated[int | None, _check(parse_replicas), Field(alias="min-replicas")] = None
     max_replicas: Annotated[int | None, _check(parse_replicas), Field(alias="max-replicas")] = None
-    targets: Annotated[tuple[TargetLine, ...], BeforeValidator(_targets)] = ()
+    targets: Annotated[tuple[TargetLine, ...], _check(_targets)] = ()
     wait: Annotated[bool, _check(_boolean)] = False
     wait_for: Annotated[
         Literal["build", "replicas"],
-        _check(lambda v: _one_of(v, "build", "replicas")),
+        _check(lambda v, quote: _one_of(v, quote, "build", "replicas")),
         Field(alias="wait-for"),
     ] = "build"
-    wait_timeout: Annotated[float, _check(_seconds), Field(alias="wait-timeout")] = 900.0
-    poll_interval: Annotated[float, _check(_seconds), Field(alias="poll-interval")] = 5.0
+    wait_timeout: Annotated[
+        float, _check(_seconds(MAX_WAIT_SECONDS)), Field(alias="wait-timeout")
+    ] = 900.0
+    poll_interval: Annotated[
+        float, _check(_seconds(MAX_POLL_SECONDS)), Field(alias="poll-interval")
+    ] = 5.0
     fail_on_error: Annotated[bool, _check(_boolean), Field(alias="fail-on-error")] = True
     dry_run: Annotated[bool, _check(_boolean), Field(alias="dry-run")] = False
     concurrency: Annotated[int, _check(_concurrency)] = 8
     api_url: Annotated[str, _check(_api_url), Field(alias="api-url")] = DEFAULT_API_URL
+
+    def warnings(self) -> list[str]:
+        """What is allowed but worth saying before any request."""
+        if self.api_url.startswith("http://") and not is_loopback(self.api_url):
+            return [
+                f"api-url {self.api_url} is plain http:// to another machine: the API key "
+                "travels unencrypted. Use https:// unless this is a trusted local network."
+            ]
+        return []
 
     def resolve_targets(self) -> tuple[Target, ...]:
         """The targets to scale: each ``targets`` line, or the single owner/function."""
@@ -286,9 +338,9 @@ class Inputs(BaseModel):
         )
 
 
-def _one_of(value: str, *choices: str) -> str:
+def _one_of(value: str, quote: Quote, *choices: str) -> str:
     if value not in choices:
-        raise _fail(f"must be one of {', '.join(choices)}, got {_show(value)}")
+        raise _fail(f"must be one of {', '.join(choices)}, got {quote(value)}")
     return value
 
 
@@ -302,8 +354,19 @@ def parse_inputs(raw: Mapping[str, str | None]) -> Inputs:
         name: value for name, value in raw.items() if value is not None and value.strip() != ""
     }
     values.setdefault("api-key", "")
+    secrets = Secrets()
+    secrets.add(raw.get("api-key") or "")
+    misplaced = [
+        InputError(name, "holds the API key, which belongs in `api-key` only (value not shown)")
+        for name, value in values.items()
+        if name != "api-key"
+        and len(values["api-key"].strip()) >= MIN_KEY
+        and secrets.contains(value)
+    ]
+    if misplaced:
+        raise InputErrors(misplaced)
     try:
-        inputs = Inputs.model_validate(values)
+        inputs = Inputs.model_validate(values, context={"quote": secrets.quote})
     except ValidationError as error:
         raise InputErrors(
             [
@@ -337,6 +400,27 @@ def _cross_checks(inputs: Inputs) -> list[InputError]:
         errors.append(
             InputError("wait-for", "is `replicas` but `wait` is false: set `wait: true` to wait")
         )
+    floor = MIN_LOOPBACK_POLL_SECONDS if is_loopback(inputs.api_url) else MIN_POLL_SECONDS
+    if inputs.poll_interval < floor:
+        errors.append(
+            InputError(
+                "poll-interval",
+                f"must be at least {floor:g} seconds, got {inputs.poll_interval:g}: "
+                "every target reads its version once per interval while waiting",
+            )
+        )
+    first_line: dict[str, int] = {}
+    for target, given in zip(inputs.resolve_targets(), inputs.targets, strict=False):
+        if target.label in first_line:
+            errors.append(
+                InputError(
+                    "targets",
+                    f"lines {first_line[target.label]} and {given.line} both name "
+                    f"{target.label}: give each function version once (two edits of one "
+                    "version would race)",
+                )
+            )
+        first_line.setdefault(target.label, given.line)
     for target, line in zip(inputs.resolve_targets(), inputs.targets or (None,), strict=True):
         low, high = target.min_replicas, target.max_replicas
         if low is not None and high is not None and low > high:

@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 #: The documented values of ``Version.build_status``. The schema types it as a plain
 #: string, so any other value is possible and counts as "still in progress".
 BUILD_STATUSES = frozenset({"queued", "building", "pushing", "deploying", "ready", "error"})
-FINAL_STATUSES = frozenset({"ready", "error"})
+#: The longest version ID accepted from Sieve. Its IDs are UUIDs (36 characters) and the
+#: document allows any string; a huge one would only break the URL of the next request.
+MAX_VERSION_ID = 256
 
 
 class WorkerCounts(BaseModel):
@@ -45,8 +47,8 @@ class Version(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    #: Goes into URL paths: an empty ID is not a Version.
-    id: str = Field(min_length=1)
+    #: Goes into URL paths (one quoted segment): an empty or huge ID is not a Version.
+    id: str = Field(min_length=1, max_length=MAX_VERSION_ID)
     build_status: str
     queued_at: str | None = None
     built_at: str | None = None

@@ -28,6 +28,22 @@ class Plan:
     def changes(self) -> bool:
         return self.edit is not None
 
+    def unmet(self, answer: Version) -> str | None:
+        """How Sieve's answer to the edit differs from the bounds asked, if it does."""
+        if self.edit is None:
+            return None
+        asked = self.edit.body()
+        shown = {
+            "minimum_replicas": answer.minimum_replicas,
+            "maximum_replicas": answer.maximum_replicas,
+        }
+        wrong = [
+            f"{field} {shown[field]} (asked {value})"
+            for field, value in asked.items()
+            if shown[field] != value
+        ]
+        return ", ".join(wrong) or None
+
 
 def plan_edit(target: Target, current: Version) -> Plan:
     """Fields that differ from ``current``, or :class:`BoundsConflict`.

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
 from .scaling import TargetRun
+from .secrets import Secrets
 
 OUTPUT_NAMES = (
     "version-id",
@@ -43,27 +44,8 @@ _ICON = {
 }
 
 
-Scrub = Callable[[str], str]
-
-
-def _same(text: str) -> str:
-    return text
-
-
 def _text(value: object) -> str:
     return "" if value is None else str(value)
-
-
-def _scrubbed(value: Any, scrub: Scrub) -> Any:
-    """Scrub every string of a JSON-like value before it is encoded: once encoded, a
-    secret with a quote, a backslash or a non-ASCII character would no longer match."""
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, dict):
-        return {scrub(k): _scrubbed(v, scrub) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrubbed(v, scrub) for v in value]
-    return value
 
 
 def after_bounds(run: TargetRun, dry_run: bool) -> tuple[int | None, int | None]:
@@ -74,10 +56,10 @@ def after_bounds(run: TargetRun, dry_run: bool) -> tuple[int | None, int | None]
     return (version.minimum_replicas, version.maximum_replicas) if version else (None, None)
 
 
-def _json(model: BaseModel | None, scrub: Scrub) -> str:
+def _json(model: BaseModel | None, secrets: Secrets) -> str:
     if model is None:
         return ""
-    return json.dumps(_scrubbed(model.model_dump(mode="json", exclude_unset=True), scrub))
+    return json.dumps(secrets.scrub_json(model.model_dump(mode="json", exclude_unset=True)))
 
 
 def result_object(run: TargetRun, dry_run: bool) -> dict[str, Any]:
@@ -97,15 +79,15 @@ def result_object(run: TargetRun, dry_run: bool) -> dict[str, Any]:
     }
 
 
-def results(runs: Sequence[TargetRun], dry_run: bool, scrub: Scrub = _same) -> list[Any]:
+def results(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> list[Any]:
     """The ``results`` output (and the CLI's ``--json``), secrets scrubbed."""
-    return [_scrubbed(result_object(run, dry_run), scrub) for run in runs]
+    return [secrets.scrub_json(result_object(run, dry_run)) for run in runs]
 
 
-def outputs(runs: Sequence[TargetRun], dry_run: bool, scrub: Scrub = _same) -> dict[str, str]:
+def outputs(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> dict[str, str]:
     """Step outputs; a null is the empty string. Single-target outputs need one target.
-    ``scrub`` removes secrets from every value taken from Sieve."""
-    entries = results(runs, dry_run, scrub)
+    ``secrets`` are scrubbed from every value taken from Sieve."""
+    entries = results(runs, dry_run, secrets)
     values = {"results": json.dumps(entries)}
     if len(runs) != 1:
         return values
@@ -114,25 +96,25 @@ def outputs(runs: Sequence[TargetRun], dry_run: bool, scrub: Scrub = _same) -> d
     workers = current.current_workers if current else None
     values.update(
         {
-            "version-id": scrub(_text(result["version_id"])),
-            "build-status": scrub(_text(result["build_status"])),
+            "version-id": secrets.scrub(_text(result["version_id"])),
+            "build-status": secrets.scrub(_text(result["build_status"])),
             "min-replicas": _text(result["min_replicas"]),
             "max-replicas": _text(result["max_replicas"]),
             "previous-min-replicas": _text(result["previous_min_replicas"]),
             "previous-max-replicas": _text(result["previous_max_replicas"]),
             "changed": "true" if run.changed else "false",
-            "ready-at": scrub(_text(current.ready_at if current else None)),
-            "workers": _json(workers, scrub),
-            "version": _json(current, scrub),
+            "ready-at": secrets.scrub(_text(current.ready_at if current else None)),
+            "workers": _json(workers, secrets),
+            "version": _json(current, secrets),
         }
     )
     return values
 
 
-def cell(value: object, scrub: Scrub = _same) -> str:
+def cell(value: object, secrets: Secrets) -> str:
     """Text that stays inside one Markdown table cell and renders as itself. Secrets are
     scrubbed first: escaping or cutting the text could hide a secret from a later scrub."""
-    text = " ".join(scrub(_text(value)).split())
+    text = " ".join(secrets.scrub(_text(value)).split())
     if len(text) > _CELL_LIMIT:
         text = text[: _CELL_LIMIT - 1] + "…"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -173,11 +155,11 @@ def _status(run: TargetRun) -> str:
     return run.current.build_status if run.current else "unknown"
 
 
-def summary(runs: Sequence[TargetRun], dry_run: bool, scrub: Scrub = _same) -> str:
+def summary(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> str:
     """The job summary: a key/value table for one target, a row per target for a fleet."""
     title = "Sieve scaling" + (" (dry run: nothing was sent)" if dry_run else "")
     if len(runs) == 1:
-        return _summary_one(runs[0], dry_run, title, scrub)
+        return _summary_one(runs[0], dry_run, title, secrets)
     failed = sum(run.failed for run in runs)
     changed = sum(run.changed and not run.failed for run in runs)
     unchanged = sum(not run.changed and not run.failed for run in runs)
@@ -198,22 +180,22 @@ def summary(runs: Sequence[TargetRun], dry_run: bool, scrub: Scrub = _same) -> s
             + " | ".join(
                 [
                     _ICON[run.outcome],
-                    cell(run.target.label, scrub),
-                    cell(run.version_id or "?", scrub),
-                    cell(_status(run), scrub),
+                    cell(run.target.label, secrets),
+                    cell(run.version_id or "?", secrets),
+                    cell(_status(run), secrets),
                     cell(
                         _bounds_change(
                             before.minimum_replicas if before else None, low, before is not None
                         ),
-                        scrub,
+                        secrets,
                     ),
                     cell(
                         _bounds_change(
                             before.maximum_replicas if before else None, high, before is not None
                         ),
-                        scrub,
+                        secrets,
                     ),
-                    cell(run.error or ("changed" if run.changed else "no change"), scrub),
+                    cell(run.error or ("changed" if run.changed else "no change"), secrets),
                 ]
             )
             + " |"
@@ -221,7 +203,7 @@ def summary(runs: Sequence[TargetRun], dry_run: bool, scrub: Scrub = _same) -> s
     return "\n".join(lines) + "\n"
 
 
-def _summary_one(run: TargetRun, dry_run: bool, title: str, scrub: Scrub) -> str:
+def _summary_one(run: TargetRun, dry_run: bool, title: str, secrets: Secrets) -> str:
     low, high = after_bounds(run, dry_run)
     before = run.before
     known = before is not None
@@ -240,9 +222,9 @@ def _summary_one(run: TargetRun, dry_run: bool, title: str, scrub: Scrub) -> str
         ("Waited", "did not wait" if run.waited is None else f"{run.waited:.1f} s"),
     ]
     lines = [f"### {_ICON[run.outcome]} {title}", "", "| | |", "| --- | --- |"]
-    lines += [f"| {name} | {cell(value, scrub)} |" for name, value in rows]
+    lines += [f"| {name} | {cell(value, secrets)} |" for name, value in rows]
     if run.error:
-        lines += ["", f"**Failed:** {cell(run.error, scrub)}"]
+        lines += ["", f"**Failed:** {cell(run.error, secrets)}"]
     return "\n".join(lines) + "\n"
 
 

@@ -3,6 +3,7 @@ signals: both the action and the CLI call :func:`execute`."""
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -12,7 +13,13 @@ from types import FrameType
 
 from stamina.instrumentation import set_on_retry_hooks
 
-from .client import RetryPolicy, SieveClient
+from .client import (
+    RetryPolicy,
+    SieveClient,
+    UnusableEnvironment,
+    check_environment,
+    log_retry,
+)
 from .console import Console
 from .inputs import Inputs
 from .scaling import Options, TargetRun, scale_all
@@ -36,10 +43,14 @@ def execute(
     options = Options.from_inputs(inputs)
     runs = runs if runs is not None else []
     title = targets[0].label if len(targets) == 1 else f"{len(targets)} targets"
-    with (
-        console.group(f"Scaling {title}{' (dry run)' if options.dry_run else ''}"),
-        SieveClient(inputs.api_url, inputs.api_key, policy=policy, log=console.info) as client,
-    ):
+    # Both raise UnusableEnvironment, before any request and any target record.
+    check_environment(os.environ)
+    client = SieveClient(
+        inputs.api_url, inputs.api_key, policy=policy, secrets=console.secrets, log=console.info
+    )
+    for warning in inputs.warnings():
+        console.warning(warning)
+    with console.group(f"Scaling {title}{' (dry run)' if options.dry_run else ''}"), client:
         scale_all(client, targets, options, clock or RealClock(), console.info, runs)
     return runs
 
@@ -48,9 +59,9 @@ def run_to_end(inputs: Inputs, console: Console) -> tuple[list[TargetRun], int |
     """:func:`execute` with SIGTERM/SIGINT handled: the runs (each ended, failed or
     cancelled) and the signal that cancelled the step, if any. An unexpected error is
     reported as one annotation plus a folded traceback, never as a bare crash."""
-    # The client logs its retries itself; stamina's default hook would add a bare
-    # "stamina.retry_scheduled" line on stderr through the logging module.
-    set_on_retry_hooks([])
+    # Retries are logged through stamina's instrumentation, as one line each; its
+    # default hook would instead write a bare "stamina.retry_scheduled" on stderr.
+    set_on_retry_hooks([log_retry])
     runs: list[TargetRun] = []
     cancel = threading.Event()
     signalled: int | None = None
@@ -62,6 +73,8 @@ def run_to_end(inputs: Inputs, console: Console) -> tuple[list[TargetRun], int |
                 signalled = received()
     except Cancelled:
         pass
+    except UnusableEnvironment:
+        raise  # the edge reports it as a configuration error, before any target
     except Exception as error:  # a bug: say so plainly, keep the key out, report what is known
         import traceback
 

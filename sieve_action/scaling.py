@@ -13,7 +13,7 @@ from typing import Literal
 
 from .client import SieveClient, SieveError
 from .inputs import Inputs, Target
-from .models import Version
+from .models import BUILD_STATUSES, Version
 from .plan import BoundsConflict, plan_edit
 from .waiting import Cancelled, Clock, wait_for
 
@@ -119,11 +119,27 @@ def scale(
             run.current = client.edit_version(target.owner, target.function, version_id, plan.edit)
             run.changed = True
             version_id = run.current.id
+            unmet = plan.unmet(run.current)
+            if unmet is not None:
+                # Sieve said yes but shows other bounds: the version may cost what the
+                # step meant to stop, so this is a failure, not a note.
+                run.outcome, run.error = (
+                    "failed",
+                    f"`{target.label}`: Sieve accepted the edit of version {version_id} but "
+                    f"answered {unmet}; check the version's replicas on Sieve",
+                )
+                return
         elif plan.edit is not None:
             log(f"{target.label}: dry run, would send {plan.edit.body()}")
         else:
             bounds = f"{plan.min_replicas}..{_bound(plan.max_replicas)}"
             log(f"{target.label}: replicas already {bounds}, nothing to change")
+        status = run.before.build_status
+        if status not in BUILD_STATUSES and not options.wait:
+            run.warnings.append(
+                f"`{target.label}`: Sieve reported an unknown build status {status!r} "
+                f"for version {version_id}; reported as it is"
+            )
         if options.wait and not options.dry_run:
             run.phase = "waiting"
             run.wait_started = clock.monotonic()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from .models import BUILD_STATUSES, FINAL_STATUSES, Version
+from .models import BUILD_STATUSES, Version
 
 Goal = Literal["build", "replicas"]
 Ending = Literal["ready", "error", "timeout"]
@@ -98,14 +98,3 @@ def wait_for(
         version = read()
         reads += 1
         on_read(version)
-
-
-__all__ = [
-    "FINAL_STATUSES",
-    "Cancelled",
-    "Clock",
-    "RealClock",
-    "WaitResult",
-    "goal_met",
-    "wait_for",
-]

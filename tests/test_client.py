@@ -3,21 +3,31 @@ what each error status becomes, which answers are retried, and how retries are b
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import gzip
 import io
 import json
 import re
+import socket
+import ssl
+import subprocess
+import threading
 import time
-from collections.abc import Iterator
+import tracemalloc
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+import stamina
 import tenacity.nap
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from sieve_action.client import (
     USER_AGENT,
@@ -25,10 +35,15 @@ from sieve_action.client import (
     RetryPolicy,
     SieveClient,
     SieveError,
+    UnusableEnvironment,
+    check_environment,
+    log_retry,
     parse_retry_after,
 )
 from sieve_action.console import REDACTED, Console
 from sieve_action.models import EditFunctionVersionRequest
+
+from .socks import socks5_proxy
 
 KEY = "sk-client-9d2f6a1c7e3b5a80"
 VERSION_ID = "41b83e76-0a13-4d96-b0a0-7cd62c9977c3"
@@ -76,13 +91,33 @@ def requests_follow_the_document(httpserver: HTTPServer, openapi: OpenAPI) -> It
 
 @pytest.fixture
 def client(httpserver: HTTPServer) -> Iterator[SieveClient]:
-    with SieveClient(httpserver.url_for("/").rstrip("/"), KEY, policy=FAST) as sieve:
+    with SieveClient(
+        httpserver.url_for("/").rstrip("/"), KEY, policy=FAST, log=lines.append
+    ) as sieve:
         yield sieve
+
+
+@pytest.fixture(autouse=True)
+def retry_log() -> Iterator[list[str]]:
+    """The retry lines the stamina hook writes for the clients of a test, installed as the
+    action installs it."""
+    lines.clear()
+    stamina.instrumentation.set_on_retry_hooks([log_retry])
+    yield lines
+    stamina.instrumentation.set_on_retry_hooks(None)
+
+
+lines: list[str] = []
 
 
 def make_client(httpserver: HTTPServer, **policy: Any) -> SieveClient:
     settings = {"wait_initial": 0.01, "wait_max": 0.02, "wait_jitter": 0, "timeout": 5, **policy}
-    return SieveClient(httpserver.url_for("/").rstrip("/"), KEY, policy=RetryPolicy(**settings))
+    return SieveClient(
+        httpserver.url_for("/").rstrip("/"),
+        KEY,
+        policy=RetryPolicy(**settings),
+        log=lines.append,
+    )
 
 
 def requests_made(httpserver: HTTPServer) -> int:
@@ -325,9 +360,8 @@ def test_retries_exhausted_on_a_bad_body_names_the_problem(httpserver: HTTPServe
     assert requests_made(httpserver) == 2
 
 
-def test_an_unreachable_api_is_retried_then_reported() -> None:
+def test_an_unreachable_api_is_retried_then_reported(retry_log: list[str]) -> None:
     policy = RetryPolicy(attempts=2, wait_initial=0.01, wait_max=0.02, wait_jitter=0, timeout=5)
-    lines: list[str] = []
     with (
         SieveClient("http://127.0.0.1:1", KEY, policy=policy, log=lines.append) as client,
         pytest.raises(RetriesExhausted) as caught,
@@ -335,7 +369,8 @@ def test_an_unreachable_api_is_retried_then_reported() -> None:
         client.get_version("acme", "whisper", "latest")
     assert "2 attempts" in str(caught.value)
     assert "could not connect" in str(caught.value)
-    assert "GET acme/whisper@latest: try 2 of 2" in lines
+    [line] = retry_log
+    assert re.fullmatch(r"GET acme/whisper@latest: could not connect; try 2 of 2 in 0\.0 s", line)
 
 
 # --- Retry-After -----------------------------------------------------------------------------
@@ -429,44 +464,46 @@ def test_a_garbage_retry_after_byte_is_ignored(
     assert client.get_version("acme", "whisper", "latest").id == VERSION_ID
 
 
-# --- the shared retry budget --------------------------------------------------------------
+# --- retries belong to each request --------------------------------------------------------
 
 
-def test_the_retry_budget_bounds_retries_across_calls(httpserver: HTTPServer) -> None:
+def test_every_request_gets_its_own_attempts(httpserver: HTTPServer) -> None:
+    """Occasional errors that never come twice in a row never fail a request, however
+    many requests the step makes (a long wait, a large fleet)."""
+    for _ in range(30):
+        httpserver.expect_oneshot_request(PATH).respond_with_data("busy", status=503)
+        httpserver.expect_oneshot_request(PATH).respond_with_json(VERSION)
+    with make_client(httpserver, attempts=2) as client:
+        for _ in range(30):
+            assert client.get_version("acme", "whisper", "latest").id == VERSION_ID
+    assert requests_made(httpserver) == 60
+
+
+def test_a_request_that_fails_says_how_many_attempts_it_made_and_how_long(
+    httpserver: HTTPServer,
+) -> None:
     httpserver.expect_request(PATH).respond_with_data("down", status=503)
-    with make_client(httpserver, attempts=5, budget=2) as client:
-        with pytest.raises(RetriesExhausted):
-            client.get_version("acme", "whisper", "latest")
-        assert requests_made(httpserver) == 3  # the first try and the two retries budgeted
-        for _ in range(3):
-            with pytest.raises(RetriesExhausted):
+    with make_client(httpserver, attempts=4, wait_initial=0.05, wait_max=0.05) as client:
+        for _ in range(3):  # the third request is told the same truth as the first
+            with pytest.raises(RetriesExhausted) as caught:
                 client.get_version("acme", "whisper", "latest")
-        assert requests_made(httpserver) == 3 + 3  # budget spent: one try each, no retry
-    # A fresh client has a fresh budget.
-    httpserver.clear_log()
-    with make_client(httpserver, attempts=5, budget=1) as client, pytest.raises(RetriesExhausted):
-        client.get_version("acme", "whisper", "latest")
-    assert requests_made(httpserver) == 2
+            assert "failed after 4 attempts over 0.1 s" in str(caught.value) or (
+                "failed after 4 attempts over 0.2 s" in str(caught.value)
+            )
+    assert requests_made(httpserver) == 12
 
 
-def test_the_budget_does_not_stop_calls_that_need_no_retry(httpserver: HTTPServer) -> None:
+def test_each_retry_is_logged_through_the_stamina_hook(
+    httpserver: HTTPServer, client: SieveClient, retry_log: list[str]
+) -> None:
+    httpserver.expect_oneshot_request(PATH).respond_with_data("busy", status=429)
     httpserver.expect_oneshot_request(PATH).respond_with_data("down", status=503)
     httpserver.expect_request(PATH).respond_with_json(VERSION)
-    with make_client(httpserver, budget=1) as client:
-        client.get_version("acme", "whisper", "latest")
-        client.get_version("acme", "whisper", "latest")
-    assert requests_made(httpserver) == 3
-
-
-def test_the_budget_is_spent_only_on_retries_that_happen(httpserver: HTTPServer) -> None:
-    httpserver.expect_request(PATH).respond_with_data("down", status=503)
-    with make_client(httpserver, attempts=3, budget=3) as client:
-        with pytest.raises(RetriesExhausted):
-            client.get_version("acme", "whisper", "latest")
-        assert requests_made(httpserver) == 3  # 2 retries of the budget's 3
-        with pytest.raises(RetriesExhausted):
-            client.get_version("acme", "whisper", "latest")
-    assert requests_made(httpserver) == 3 + 2  # the third retry is still there
+    client.get_version("acme", "whisper", "latest")
+    assert [line.split(" in ")[0] for line in retry_log] == [
+        "GET acme/whisper@latest: HTTP 429; try 2 of 5",
+        "GET acme/whisper@latest: HTTP 503; try 3 of 5",
+    ]
 
 
 # --- the key in an error body: scrubbed at the edge ----------------------------------------
@@ -509,3 +546,191 @@ def test_console_scrub_prefers_the_longest_secret() -> None:
     console.mask("abc")
     console.mask("abcdef-long-secret")
     assert console.scrub("x abcdef-long-secret y") == f"x {REDACTED} y"
+
+
+# --- bounded whatever the server does -----------------------------------------------------
+
+
+@contextlib.contextmanager
+def raw_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A loopback server that reads a request and hands the socket to ``answer``: for
+    misbehaviour no HTTP library will produce (trickling, endless, never answering)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                with contextlib.suppress(OSError):
+                    answer(connection)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        listener.close()
+
+
+def _trickle(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+    connection.sendall(b"Content-Length: 1000000\r\n\r\n")
+    for _ in range(100):  # a byte every 0.1 s: no socket read ever times out
+        connection.sendall(b" ")
+        time.sleep(0.1)
+
+
+def _silent(connection: socket.socket) -> None:
+    time.sleep(10)  # accepts, reads the request, never answers
+
+
+@pytest.mark.parametrize("answer", [_trickle, _silent], ids=["trickling-body", "no-answer"])
+def test_every_request_ends_by_its_deadline_whatever_the_server_does(
+    answer: Callable[[socket.socket], None],
+) -> None:
+    policy = RetryPolicy(timeout=1.0, read_timeout=5.0, wait_initial=0.01, wait_jitter=0)
+    with raw_server(answer) as url, SieveClient(url, KEY, policy=policy) as client:
+        started = time.monotonic()
+        with pytest.raises(RetriesExhausted) as caught:
+            client.get_version("acme", "whisper", "latest")
+        took = time.monotonic() - started
+    assert took < 1.5, f"the request outlived its 1 s deadline by {took - 1:.1f} s"
+    assert "no complete answer within the request's deadline (1 s)" in str(caught.value)
+    assert "failed after 1 attempt over 1.0 s" in str(caught.value)
+
+
+def test_a_gzip_bomb_is_refused_without_being_inflated(httpserver: HTTPServer) -> None:
+    bomb = gzip.compress(b" " * (64 << 20))  # 64 MiB of spaces in about 64 KB
+    httpserver.expect_request(PATH).respond_with_data(
+        bomb, headers={"Content-Encoding": "gzip"}, content_type="application/json"
+    )
+    tracemalloc.start()
+    try:
+        with make_client(httpserver) as client, pytest.raises(SieveError) as caught:
+            client.get_version("acme", "whisper", "latest")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "larger than 1024 KiB once decompressed" in str(caught.value)
+    assert not isinstance(caught.value, RetriesExhausted)
+    # The peak counts the test server's threads too; inflating the body would be 64 MiB+.
+    assert peak < 24 << 20, f"{peak >> 20} MiB held while refusing a 64 MiB body"
+    assert requests_made(httpserver) == 1
+
+
+def test_a_gzip_answer_within_the_cap_is_read(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(PATH).respond_with_data(
+        gzip.compress(json.dumps(VERSION).encode()),
+        headers={"Content-Encoding": "gzip"},
+        content_type="application/json",
+    )
+    with make_client(httpserver) as client:
+        assert client.get_version("acme", "whisper", "latest").id == VERSION_ID
+    [(request, _)] = httpserver.log
+    assert request.headers["Accept-Encoding"] == "gzip"
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_plain_answer_over_the_cap_is_refused(httpserver: HTTPServer, declared: bool) -> None:
+    big = json.dumps({**VERSION, "padding": "x" * 4096}).encode()
+
+    def chunks() -> Iterator[bytes]:
+        yield big
+
+    body = big if declared else chunks()
+    httpserver.expect_request(PATH).respond_with_response(
+        Response(body, content_type="application/json")
+    )
+    with make_client(httpserver, max_answer_bytes=4096) as client, pytest.raises(SieveError) as c:
+        client.get_version("acme", "whisper", "latest")
+    assert "larger than 4 KiB once decompressed" in str(c.value)
+
+
+def test_an_encoding_that_was_not_asked_for_is_refused(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(PATH).respond_with_data(
+        b"\x00", headers={"Content-Encoding": "br"}, content_type="application/json"
+    )
+    with make_client(httpserver) as client, pytest.raises(SieveError, match="'br'"):
+        client.get_version("acme", "whisper", "latest")
+
+
+def test_a_certificate_that_does_not_verify_is_said_plainly_and_not_retried(
+    tmp_path: Path,
+) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+         "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server = HTTPServer(ssl_context=context)
+    server.expect_request(PATH).respond_with_json(VERSION)
+    server.start()
+    try:
+        with (
+            SieveClient(server.url_for("/").rstrip("/"), KEY, policy=FAST) as client,
+            pytest.raises(SieveError) as caught,
+        ):
+            client.get_version("acme", "whisper", "latest")
+    finally:
+        server.stop()
+    message = str(caught.value)
+    assert not isinstance(caught.value, RetriesExhausted)
+    assert message.startswith("The TLS certificate of localhost could not be verified")
+    assert "(self-signed certificate)" in message
+    assert "SSL_CERT_FILE" in message and "not retried" in message
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HTTPS_PROXY", "ftp://proxy.example:21"),
+        ("https_proxy", "ftp://proxy.example:21"),
+        ("ALL_PROXY", "socks4://proxy.example:1080"),
+        ("HTTP_PROXY", "http://proxy.example:notaport"),
+        ("all_proxy", "http://:8080"),
+    ],
+)
+def test_an_unusable_proxy_variable_is_named_before_any_request(variable: str, value: str) -> None:
+    with pytest.raises(UnusableEnvironment) as caught:
+        check_environment({variable: value})
+    assert f"variable {variable} " in str(caught.value)
+    assert value not in str(caught.value)  # it may hold a proxy password
+
+
+@pytest.mark.parametrize(
+    "value", ["http://proxy:3128", "proxy:3128", "https://u:p@proxy", "socks5://127.0.0.1:1080"]
+)
+def test_usable_proxy_variables_pass(value: str) -> None:
+    check_environment({"HTTPS_PROXY": value, "NO_PROXY": "localhost"})
+
+
+def test_a_ca_bundle_that_cannot_be_loaded_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text("not a certificate\n")
+    for value in (str(bundle), str(tmp_path / "missing.pem")):
+        monkeypatch.setenv("SSL_CERT_FILE", value)
+        with pytest.raises(UnusableEnvironment, match="SSL_CERT_FILE"):
+            SieveClient("https://sieve.test", KEY)
+
+
+def test_a_socks5_proxy_from_the_environment_is_used(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    httpserver.expect_request(PATH).respond_with_json(VERSION)
+    with socks5_proxy() as (proxy, connections):
+        monkeypatch.setenv("ALL_PROXY", proxy)
+        check_environment({"ALL_PROXY": proxy})
+        with make_client(httpserver) as client:
+            assert client.get_version("acme", "whisper", "latest").id == VERSION_ID
+    assert connections == [(httpserver.host, httpserver.port)]

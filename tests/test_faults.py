@@ -30,10 +30,11 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import pytest
+import stamina
 from openapi_core import OpenAPI
 
 from sieve_action import report
-from sieve_action.client import RetryPolicy
+from sieve_action.client import RetryPolicy, log_retry
 from sieve_action.console import Console
 from sieve_action.inputs import parse_inputs
 from sieve_action.run import execute
@@ -192,8 +193,8 @@ class Observation:
         what = "acme/whisper@" + ("latest" if self.phase == "read" else VERSION_ID)
         for line in self.log.splitlines():
             _, found, reason = line.partition(f"{method} {what}: ")
-            if found and not reason.startswith("try "):
-                return reason
+            if found:
+                return reason.split("; try ")[0]  # "; try 2 of 5 in 0.7 s": jittered
         return None
 
     @classmethod
@@ -364,7 +365,7 @@ ROWS: tuple[Row, ...] = (
         "truncated-json",
         "Truncated JSON",
         '`Fault(\'malformed\')`: 200 with `{"id": "abc", "build_status": `',
-        Succeeds(2, logged="HTTP 200 with a body that is not a Version (body: Invalid JSON"),
+        Succeeds(2, logged="HTTP 200 with a body that is not a Version (not JSON)"),
         inject={"kind": "malformed"},
     ),
     Row(
@@ -544,9 +545,10 @@ def _in_process(cell: Cell, inputs: Mapping[str, str], sim: Simulator) -> Observ
     console = Console(github=False, stream=stream)
     console.mask(KEY)
     checked = parse_inputs(inputs)
+    stamina.instrumentation.set_on_retry_hooks([log_retry])  # as the edge installs it
     runs = execute(checked, console, policy=RetryPolicy(read_timeout=0.5))
-    outputs = {k: console.scrub(v) for k, v in report.outputs(runs, False).items()}
-    summary = console.scrub(report.summary(runs, False))
+    outputs = {k: console.scrub(v) for k, v in report.outputs(runs, False, console.secrets).items()}
+    summary = console.scrub(report.summary(runs, False, console.secrets))
     errors = [run.error for run in runs if run.error]
     warnings = [w for run in runs for w in run.warnings]
     log = stream.getvalue()

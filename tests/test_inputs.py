@@ -23,6 +23,7 @@ from sieve_action.inputs import (
 )
 
 KEY = "sk-inputs-3c9e1f7a2b8d4c6e"
+VERSION_PREFIX = "41b83e76"
 BASE = {"api-key": KEY, "owner": "acme", "function": "whisper"}
 
 
@@ -228,10 +229,92 @@ def test_durations_reject_non_positive_or_non_finite(name: str, value: str) -> N
     assert "greater than 0" in error.rule
 
 
-@pytest.mark.parametrize(("value", "seconds"), [("1", 1.0), ("0.25", 0.25), ("3600", 3600.0)])
+@pytest.mark.parametrize(("value", "seconds"), [("1", 1.0), ("2.5", 2.5), ("3600", 3600.0)])
 def test_durations_accept_positive_numbers(value: str, seconds: float) -> None:
     assert parse(wait_timeout=value).wait_timeout == seconds
     assert parse(poll_interval=value).poll_interval == seconds
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "most"),
+    [("poll-interval", "1e10", "3600"), ("poll-interval", "3601", "3600"),
+     ("wait-timeout", "86401", "86400"), ("wait-timeout", "1e308", "86400")],
+)  # fmt: skip
+def test_durations_have_sane_upper_bounds(name: str, value: str, most: str) -> None:
+    error = only_error(**{name: value})
+    assert error.name == name and f"at most {most}" in error.rule
+
+
+def test_sieve_is_polled_at_most_once_a_second() -> None:
+    error = only_error(poll_interval="0.5")
+    assert error.name == "poll-interval" and "at least 1 seconds" in error.rule
+    assert parse(poll_interval="1").poll_interval == 1.0
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000", "http://localhost:1", "http://[::1]:9"])
+def test_a_loopback_api_url_may_be_polled_faster(url: str) -> None:
+    assert parse(poll_interval="0.05", api_url=url).poll_interval == 0.05
+    assert only_error(poll_interval="0.01", api_url=url).name == "poll-interval"
+
+
+def test_plain_http_to_another_machine_is_a_warning_not_an_error() -> None:
+    [warning] = parse(api_url="http://sieve.internal:8080").warnings()
+    assert "unencrypted" in warning and "http://sieve.internal:8080" in warning
+    assert parse(api_url="http://127.0.0.1:8080").warnings() == []
+    assert parse(api_url="https://sieve.internal").warnings() == []
+
+
+@pytest.mark.parametrize("name", ["owner", "function"])
+def test_names_have_a_sane_length(name: str) -> None:
+    assert getattr(parse(**{name: "a" * 128}), name) == "a" * 128
+    error = only_error(**{name: "a" * 5000})
+    assert error.name == name and "at most 128 characters" in error.rule
+    assert "a" * 50 not in str(error)
+
+
+def test_a_version_id_has_a_sane_length() -> None:
+    assert parse(version="a" * 128).version == "a" * 128
+    assert only_error(version="a" * 129).name == "version"
+
+
+@pytest.mark.parametrize(
+    "targets",
+    [
+        "acme/a min=1\nacme/b\nacme/a min=2",
+        "acme/a\nacme/b\nacme/a@latest",  # the default version is latest
+    ],
+)
+def test_a_target_listed_twice_is_refused_naming_both_lines(targets: str) -> None:
+    [error] = errors_of({"api-key": KEY, "targets": targets})
+    assert error.name == "targets"
+    assert "lines 1 and 3 both name acme/a@latest" in error.rule
+
+
+def test_the_same_function_at_two_versions_is_two_targets() -> None:
+    inputs = parse_inputs({"api-key": KEY, "targets": f"acme/a\nacme/a@{VERSION_PREFIX}"})
+    assert len(inputs.resolve_targets()) == 2
+
+
+@pytest.mark.parametrize(
+    "name", ["owner", "function", "version", "min-replicas", "wait-timeout", "api-url", "targets"]
+)
+@pytest.mark.parametrize("where", ["alone", "prefix", "suffix", "cut"])
+def test_a_value_holding_the_key_is_never_echoed(name: str, where: str) -> None:
+    value = {
+        "alone": KEY,
+        "prefix": KEY + "/x y",
+        "suffix": "x/" + KEY,
+        "cut": "x" * 30 + KEY,  # the key straddles where a long value is cut
+    }[where]
+    raw: dict[str, str | None] = {**BASE, name: value}
+    if name == "targets":
+        raw.update(owner=None, function=None)
+    [error] = errors_of(raw)
+    text = str(error)
+    assert error.name == name
+    assert "holds the API key, which belongs in `api-key` only (value not shown)" in text
+    for size in range(8, len(KEY) + 1):  # no part of it either
+        assert KEY[:size] not in text and KEY[-size:] not in text
 
 
 @pytest.mark.parametrize("value", ["1", "8", "64"])

@@ -14,6 +14,9 @@ from sieve_action.inputs import Target
 from sieve_action.models import Version
 from sieve_action.report import OUTPUT_NAMES, cell, closing_line, outputs, summary
 from sieve_action.scaling import TargetRun
+from sieve_action.secrets import Secrets
+
+NONE = Secrets()  # nothing to scrub: these tests are about the text itself
 
 VERSION_ID = "41b83e76-0a13-4d96-b0a0-7cd62c9977c3"
 SINGLE_OUTPUTS = {
@@ -81,7 +84,7 @@ def failed_run(name: str = "whisper", error: str = "Sieve has no function versio
 
 
 def test_one_target_sets_every_output() -> None:
-    values = outputs([changed_run()], dry_run=False)
+    values = outputs([changed_run()], dry_run=False, secrets=NONE)
     assert set(values) == SINGLE_OUTPUTS == set(OUTPUT_NAMES)
     assert values["version-id"] == VERSION_ID
     assert values["build-status"] == "ready"
@@ -110,7 +113,7 @@ def test_one_target_sets_every_output() -> None:
 
 
 def test_nulls_are_empty_strings() -> None:
-    values = outputs([failed_run()], dry_run=False)
+    values = outputs([failed_run()], dry_run=False, secrets=NONE)
     assert set(values) == SINGLE_OUTPUTS
     for name in SINGLE_OUTPUTS - {"changed", "results"}:
         assert values[name] == "", name
@@ -130,7 +133,7 @@ def test_null_maximum_ready_at_and_workers_are_empty_strings() -> None:
         max_after=None,
         outcome="ok",
     )
-    values = outputs([run], dry_run=False)
+    values = outputs([run], dry_run=False, secrets=NONE)
     assert values["max-replicas"] == ""
     assert values["previous-max-replicas"] == ""
     assert values["ready-at"] == ""
@@ -151,7 +154,7 @@ def test_a_dry_run_reports_the_planned_bounds() -> None:
         max_after=4,
         outcome="ok",
     )
-    values = outputs([run], dry_run=True)
+    values = outputs([run], dry_run=True, secrets=NONE)
     assert (values["min-replicas"], values["max-replicas"]) == ("2", "4")
     assert (values["previous-min-replicas"], values["previous-max-replicas"]) == ("0", "1")
     assert values["changed"] == "true"
@@ -159,7 +162,7 @@ def test_a_dry_run_reports_the_planned_bounds() -> None:
 
 def test_many_targets_set_only_results_in_input_order() -> None:
     runs = [changed_run("c"), failed_run("a", "boom"), changed_run("b", version="abc")]
-    values = outputs(runs, dry_run=False)
+    values = outputs(runs, dry_run=False, secrets=NONE)
     assert set(values) == {"results"}
     results = json.loads(values["results"])
     assert [r["target"] for r in results] == ["acme/c@latest", "acme/a@latest", "acme/b@abc"]
@@ -198,26 +201,26 @@ def unescaped_pipes(text: str) -> int:
     ],
 )
 def test_cell_keeps_text_inside_one_cell(text: str) -> None:
-    escaped = cell(text)
+    escaped = cell(text, NONE)
     assert "\n" not in escaped and "\r" not in escaped
     assert unescaped_pipes(escaped) == 0
     assert "<" not in escaped and ">" not in escaped
-    assert unescaped_pipes(f"| {escaped} | {cell(text)} |") == 3
+    assert unescaped_pipes(f"| {escaped} | {cell(text, NONE)} |") == 3
 
 
 def test_cell_escapes_markdown_and_html() -> None:
-    assert cell("a|b") == "a\\|b"
-    assert cell("`x`") == "\\`x\\`"
-    assert cell("<b>") == "&lt;b&gt;"
-    assert cell("**x**") == "\\*\\*x\\*\\*"
-    assert cell("a\\b") == "a\\\\b"
-    assert cell("two\nlines") == "two lines"
-    assert cell(None) == " " and cell("") == " "
-    assert cell(3) == "3"
+    assert cell("a|b", NONE) == "a\\|b"
+    assert cell("`x`", NONE) == "\\`x\\`"
+    assert cell("<b>", NONE) == "&lt;b&gt;"
+    assert cell("**x**", NONE) == "\\*\\*x\\*\\*"
+    assert cell("a\\b", NONE) == "a\\\\b"
+    assert cell("two\nlines", NONE) == "two lines"
+    assert cell(None, NONE) == " " and cell("", NONE) == " "
+    assert cell(3, NONE) == "3"
 
 
 def test_cell_shortens_long_text() -> None:
-    escaped = cell("x" * 500)
+    escaped = cell("x" * 500, NONE)
     assert escaped.endswith("…")
     assert len(escaped) <= 120
 
@@ -225,7 +228,7 @@ def test_cell_shortens_long_text() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(), st.text())
 def test_any_text_stays_in_its_cell(first: str, second: str) -> None:
-    a, b = cell(first), cell(second)
+    a, b = cell(first, NONE), cell(second, NONE)
     for escaped in (a, b):
         assert "\n" not in escaped and "\r" not in escaped
         assert unescaped_pipes(escaped) == 0
@@ -249,11 +252,11 @@ def table_rows(markdown: str) -> list[str]:
 
 
 def test_summary_for_one_target() -> None:
-    text = summary([changed_run()], dry_run=False)
+    text = summary([changed_run()], dry_run=False, secrets=NONE)
     assert text.startswith("### ✅ Sieve scaling")
     rows = table_rows(text)
     assert "| Function | acme/whisper |" in rows
-    assert f"| Version | {cell(VERSION_ID)} |" in rows
+    assert f"| Version | {cell(VERSION_ID, NONE)} |" in rows
     assert "| Min replicas | 0 → 1 |" in rows
     assert "| Max replicas | 1 → 3 |" in rows
     assert "| Changed | yes |" in rows
@@ -265,32 +268,32 @@ def test_summary_for_one_target() -> None:
 
 def test_summary_for_one_failed_target_quotes_the_error_safely() -> None:
     error = "Sieve refused `acme/whisper` | <b>bad</b>\nsecond line"
-    text = summary([failed_run(error=error)], dry_run=False)
-    assert "**Failed:** " + cell(error) in text
+    text = summary([failed_run(error=error)], dry_run=False, secrets=NONE)
+    assert "**Failed:** " + cell(error, NONE) in text
     assert "<b>" not in text
     assert all(unescaped_pipes(row) == 3 for row in table_rows(text))
 
 
 def test_summary_for_three_targets_has_one_row_each() -> None:
     runs = [changed_run("a"), failed_run("b", "oops | pipe\nnewline"), changed_run("c")]
-    text = summary(runs, dry_run=False)
+    text = summary(runs, dry_run=False, secrets=NONE)
     rows = table_rows(text)
     assert len(rows) == 3
     for run, row in zip(runs, rows, strict=True):
-        assert cell(run.target.label) in row
+        assert cell(run.target.label, NONE) in row
         assert unescaped_pipes(row) == 8  # seven cells
     assert "3 targets: 2 changed, 0 already as asked, 1 failed." in text
 
 
 def test_summary_of_a_dry_run_says_so() -> None:
-    text = summary([changed_run(), changed_run("b")], dry_run=True)
+    text = summary([changed_run(), changed_run("b")], dry_run=True, secrets=NONE)
     assert "dry run" in text and "2 would change" in text
 
 
 def test_summary_for_100_targets_with_long_errors_stays_small() -> None:
     hostile = "<|`*_\\&>" * 15  # 120 characters that escape into the longest text
     runs = [failed_run(f"fn{i:03}", hostile) for i in range(100)]
-    text = summary(runs, dry_run=False)
+    text = summary(runs, dry_run=False, secrets=NONE)
     size = len(text.encode())
     assert size < 128 * 1024, size  # GitHub's limit is 1 MiB
     rows = table_rows(text)
