@@ -16,7 +16,7 @@ import github_action_utils as gha
 from .client import UnusableEnvironment
 from .console import Console
 from .inputs import InputErrors, parse_inputs
-from .report import closing_line, outputs, summary
+from .report import closing_line, output_warnings, outputs, summary
 from .run import announce, run_to_end
 from .scaling import EXIT_FAILED, EXIT_INPUT, TargetRun, exit_code
 
@@ -92,6 +92,8 @@ def write_report(console: Console, runs: list[TargetRun], dry_run: bool) -> bool
     for run in runs:
         console.info(closing_line(run, dry_run))
     announce(console, runs)
+    for warning in output_warnings(runs, console.secrets):
+        console.warning(warning)
     written = True
     # Values are scrubbed where they are formatted (escaping or JSON could hide a key
     # from a later scrub); the whole text is scrubbed once more on its way out.

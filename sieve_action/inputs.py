@@ -405,7 +405,7 @@ def _cross_checks(inputs: Inputs) -> list[InputError]:
         errors.append(
             InputError(
                 "poll-interval",
-                f"must be at least {floor:g} seconds, got {inputs.poll_interval:g}: "
+                f"must be at least {floor:g} s, got {inputs.poll_interval:g}: "
                 "every target reads its version once per interval while waiting",
             )
         )

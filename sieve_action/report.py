@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .models import Version
 from .scaling import TargetRun
 from .secrets import Secrets
 
@@ -32,6 +33,10 @@ OUTPUT_NAMES = (
     "results",
 )
 _CELL_LIMIT = 120
+#: The largest ``version`` output: a version is a few KB, and GitHub keeps a job's
+#: outputs under 1 MB. Over it, the output holds only the fields Sieve documents.
+VERSION_OUTPUT_LIMIT = 256 * 1024
+_DOCUMENTED = frozenset(Version.model_fields)
 # Inside a table cell only these change how text renders, with < > & (HTML) escaped first.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
 _ICON = {
@@ -105,10 +110,28 @@ def outputs(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> dict[
             "changed": "true" if run.changed else "false",
             "ready-at": secrets.scrub(_text(current.ready_at if current else None)),
             "workers": _json(workers, secrets),
-            "version": _json(current, secrets),
+            "version": _version_json(current, secrets),
         }
     )
     return values
+
+
+def _version_json(version: Version | None, secrets: Secrets) -> str:
+    text = _json(version, secrets)
+    if version is None or len(text) <= VERSION_OUTPUT_LIMIT:
+        return text
+    return json.dumps(secrets.scrub_json(version.model_dump(mode="json", include=set(_DOCUMENTED))))
+
+
+def output_warnings(runs: Sequence[TargetRun], secrets: Secrets) -> list[str]:
+    """What the outputs had to leave out, to say so in the log."""
+    version = runs[0].current if len(runs) == 1 else None
+    if version is None or len(_json(version, secrets)) <= VERSION_OUTPUT_LIMIT:
+        return []
+    return [
+        f"Sieve's answer for version {version.id} is over {VERSION_OUTPUT_LIMIT // 1024} KiB: "
+        "the `version` output holds only the fields Sieve documents"
+    ]
 
 
 def cell(value: object, secrets: Secrets) -> str:

@@ -71,7 +71,8 @@ class Fault:
     (200 with a body that is not JSON), ``wrong_shape`` (200 with JSON that is not a
     Version), ``truncate`` (headers promise more body than is sent), ``reset`` (close
     the connection without an answer), ``latency`` (sleep ``seconds`` first, then
-    answer normally), ``delete`` (remove the version, then answer 404).
+    answer normally), ``delete`` (remove the version, then answer 404), ``stale``
+    (answer an edit with the version as it was, the edit not applied).
     """
 
     kind: str
@@ -82,6 +83,9 @@ class Fault:
     method: str | None = None
     #: Only requests whose path ends with this (e.g. "/edit") match.
     path_suffix: str | None = None
+    #: Apply to every ``every``-th matching request only (1: each one).
+    every: int = 1
+    seen: int = 0
 
 
 def _iso(wall: float, naive: bool) -> str:
@@ -228,6 +232,9 @@ class SimState:
                 if (fault.method in (None, method)) and (
                     fault.path_suffix is None or path.endswith(fault.path_suffix)
                 ):
+                    fault.seen += 1
+                    if fault.seen % fault.every:
+                        return None
                     fault.count -= 1
                     if fault.count <= 0:
                         self.faults.remove(fault)
@@ -389,6 +396,17 @@ class _Handler(BaseHTTPRequestHandler):
             )
         elif fault.kind == "malformed":
             self._send(200, b'{"id": "abc", "build_status": ', {})
+        elif fault.kind == "stale":
+            match = _ROUTE.fullmatch(path)
+            assert match is not None and match["slug"], "stale applies to an edit"
+            with state.lock:
+                _, version = state.find(
+                    unquote(match["owner"]), unquote(match["function"]), unquote(match["slug"])
+                )
+                assert version is not None
+                data = json.dumps(state.render(version)).encode()
+                self._entry["response"] = {"status": 200, "body": data.decode()}
+            self._send(200, data, {})
         elif fault.kind == "wrong_shape":
             self._send(200, json.dumps({"items": [1, 2, 3]}).encode(), {})
         elif fault.kind == "truncate":

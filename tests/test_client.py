@@ -3,7 +3,6 @@ what each error status becomes, which answers are retried, and how retries are b
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import gzip
 import io
@@ -12,7 +11,6 @@ import re
 import socket
 import ssl
 import subprocess
-import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -43,7 +41,7 @@ from sieve_action.client import (
 from sieve_action.console import REDACTED, Console
 from sieve_action.models import EditFunctionVersionRequest
 
-from .socks import socks5_proxy
+from .servers import raw_server, silent, socks5_proxy, trickle
 
 KEY = "sk-client-9d2f6a1c7e3b5a80"
 VERSION_ID = "41b83e76-0a13-4d96-b0a0-7cd62c9977c3"
@@ -551,46 +549,7 @@ def test_console_scrub_prefers_the_longest_secret() -> None:
 # --- bounded whatever the server does -----------------------------------------------------
 
 
-@contextlib.contextmanager
-def raw_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
-    """A loopback server that reads a request and hands the socket to ``answer``: for
-    misbehaviour no HTTP library will produce (trickling, endless, never answering)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            with connection:
-                connection.recv(65536)
-                with contextlib.suppress(OSError):
-                    answer(connection)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        listener.close()
-
-
-def _trickle(connection: socket.socket) -> None:
-    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
-    connection.sendall(b"Content-Length: 1000000\r\n\r\n")
-    for _ in range(100):  # a byte every 0.1 s: no socket read ever times out
-        connection.sendall(b" ")
-        time.sleep(0.1)
-
-
-def _silent(connection: socket.socket) -> None:
-    time.sleep(10)  # accepts, reads the request, never answers
-
-
-@pytest.mark.parametrize("answer", [_trickle, _silent], ids=["trickling-body", "no-answer"])
+@pytest.mark.parametrize("answer", [trickle, silent], ids=["trickling-body", "no-answer"])
 def test_every_request_ends_by_its_deadline_whatever_the_server_does(
     answer: Callable[[socket.socket], None],
 ) -> None:

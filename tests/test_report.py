@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from sieve_action.inputs import Target
 from sieve_action.models import Version
-from sieve_action.report import OUTPUT_NAMES, cell, closing_line, outputs, summary
+from sieve_action.report import (
+    OUTPUT_NAMES,
+    cell,
+    closing_line,
+    output_warnings,
+    outputs,
+    summary,
+)
 from sieve_action.scaling import TargetRun
 from sieve_action.secrets import Secrets
 
@@ -306,3 +313,18 @@ def test_closing_lines() -> None:
         f"acme/whisper@latest → {VERSION_ID}: replicas 1..3 (changed), build ready"
     )
     assert closing_line(failed_run(), dry_run=False) == "acme/whisper@latest → ?: failed"
+
+
+def test_a_huge_version_is_cut_to_its_documented_fields_with_a_warning() -> None:
+    run = changed_run()
+    assert run.current is not None
+    run.current = Version.model_validate(
+        {**run.current.model_dump(), "python_packages": ["torch"] * 100_000}
+    )
+    values = outputs([run], dry_run=False, secrets=NONE)
+    assert len(values["version"]) < 1024
+    assert json.loads(values["version"])["id"] == VERSION_ID
+    assert "python_packages" not in json.loads(values["version"])
+    [warning] = output_warnings([run], NONE)
+    assert "over 256 KiB" in warning and VERSION_ID in warning
+    assert output_warnings([changed_run()], NONE) == []

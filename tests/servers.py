@@ -1,5 +1,6 @@
-"""A SOCKS5 proxy on loopback (no authentication, CONNECT only), to show that
-``ALL_PROXY=socks5://…`` on a runner reaches Sieve through it (RFC 1928)."""
+"""Loopback servers for misbehaviour no HTTP library produces: a raw socket server
+(trickling bodies, silence) and a SOCKS5 proxy (RFC 1928: no authentication, CONNECT
+only), to show that ``ALL_PROXY=socks5://…`` on a runner reaches Sieve through it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,48 @@ import contextlib
 import socket
 import struct
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+
+
+@contextlib.contextmanager
+def raw_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A server that reads a request and hands the socket to ``answer``; its URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve(connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65536)
+            with contextlib.suppress(OSError):
+                answer(connection)
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+def trickle(connection: socket.socket) -> None:
+    """A 200 that promises a megabyte and sends a byte every 0.1 s: no read times out."""
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+    connection.sendall(b"Content-Length: 1000000\r\n\r\n")
+    for _ in range(300):
+        connection.sendall(b" ")
+        time.sleep(0.1)
+
+
+def silent(_connection: socket.socket) -> None:
+    """Reads the request and never answers."""
+    time.sleep(30)
 
 
 def _relay(a: socket.socket, b: socket.socket) -> None:
