@@ -45,22 +45,10 @@ MIN_LOOPBACK_POLL_SECONDS = 0.05
 #: A key at least this long found in another input is refused there (a shorter one
 #: would match ordinary values such as a replica count).
 MIN_KEY = 8
+#: The kind of :class:`InputError` for a key that was not given at all.
+MISSING_KEY = "missing_key"
 #: Quotes a user's value in an error message (never one that holds the key).
 Quote = Callable[[str], str]
-
-#: Input name -> default, for every input that has one. ``action.yml`` declares the
-#: same defaults (a test keeps them equal); these apply when the runner does not.
-DEFAULTS: dict[str, str] = {
-    "version": "latest",
-    "wait": "false",
-    "wait-for": "build",
-    "wait-timeout": "900",
-    "poll-interval": "5",
-    "fail-on-error": "true",
-    "dry-run": "false",
-    "concurrency": "8",
-    "api-url": DEFAULT_API_URL,
-}
 
 # Names Sieve puts in a URL path. Kept to what Sieve's own names use so that a value
 # can never change which endpoint is called (no "/", "..", "?", "%", spaces).
@@ -77,13 +65,17 @@ _BOOLEANS = {
 }
 
 
-class InputError(Exception):
-    """A bad input: which one, and the rule it breaks. Never carries the key."""
+@dataclass(frozen=True)
+class InputError:
+    """A bad input: which one, the rule it breaks, and the kind of rule (so an edge can
+    word it its own way). Never carries the key."""
 
-    def __init__(self, name: str, rule: str) -> None:
-        super().__init__(f"Input `{name}` {rule}")
-        self.name = name
-        self.rule = rule
+    name: str
+    rule: str
+    kind: str = "input"
+
+    def __str__(self) -> str:
+        return f"Input `{self.name}` {self.rule}"
 
 
 class InputErrors(Exception):
@@ -187,9 +179,10 @@ def is_loopback(url: str) -> bool:
 
 def _api_key(value: str) -> str:
     if not value:
-        raise _fail(
+        raise PydanticCustomError(
+            MISSING_KEY,
             "is empty and SIEVE_API_KEY is not set. Pass `api-key: ${{ secrets.SIEVE_API_KEY }}`; "
-            "note that workflows triggered by a pull request from a fork get no secrets"
+            "note that workflows triggered by a pull request from a fork get no secrets",
         )
     if not (value.isascii() and value.isprintable()) or value != value.strip():
         # The value itself is never quoted: it is a secret. Only printable ASCII can go
@@ -280,34 +273,101 @@ def _check(rule: Callable[[str, Quote], Any]) -> Any:
     return BeforeValidator(validate)
 
 
+def _input(name: str, default: str, help: str, metavar: str = "VALUE") -> Any:
+    """One input, declared once: its name as workflows write it, its default as the string
+    a workflow would write (it goes through the input's own rule, like any value), and
+    its help text. ``action.yml``, the CLI's flags and the README's table are made from
+    these (``scripts/sync.py``; ``tests/test_docs.py`` checks they are in step)."""
+    return Field(
+        default,
+        alias=name,
+        description=help,
+        validate_default=True,
+        json_schema_extra={"metavar": metavar},
+    )
+
+
+WaitFor = Literal["build", "replicas"]
+
+
 class Inputs(BaseModel):
-    """The inputs once every single-input rule holds; see :func:`parse_inputs`."""
+    """Every input of the action and the CLI, once every single-input rule holds; see
+    :func:`parse_inputs`. The field order is the order users read them in."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, hide_input_in_errors=True)
 
-    api_key: Annotated[str, BeforeValidator(_api_key), Field(alias="api-key", repr=False)]
-    owner: Annotated[str, _check(_name)] = ""
-    function: Annotated[str, _check(_name)] = ""
-    version: Annotated[str, _check(parse_version)] = "latest"
-    min_replicas: Annotated[int | None, _check(parse_replicas), Field(alias="min-replicas")] = None
-    max_replicas: Annotated[int | None, _check(parse_replicas), Field(alias="max-replicas")] = None
-    targets: Annotated[tuple[TargetLine, ...], _check(_targets)] = ()
-    wait: Annotated[bool, _check(_boolean)] = False
+    api_key: Annotated[str, BeforeValidator(_api_key), Field(repr=False)] = _input(
+        "api-key",
+        "",
+        "Sieve API key, from a secret. When empty, the SIEVE_API_KEY environment variable is "
+        "used; when both are empty the step fails (a pull request from a fork gets no secrets).",
+    )
+    owner: Annotated[str, _check(_name)] = _input(
+        "owner",
+        "",
+        "Owner of the function (user or organisation name). Required unless `targets` is given.",
+        "NAME",
+    )
+    function: Annotated[str, _check(_name)] = _input(
+        "function", "", "Function name. Required unless `targets` is given.", "NAME"
+    )
+    version: Annotated[str, _check(parse_version)] = _input(
+        "version", "latest", "Version ID, ID prefix, or `latest`.", "ID"
+    )
+    min_replicas: Annotated[int | None, _check(parse_replicas)] = _input(
+        "min-replicas",
+        "",
+        "New minimum number of replicas (warm workers); empty leaves it unchanged.",
+        "N",
+    )
+    max_replicas: Annotated[int | None, _check(parse_replicas)] = _input(
+        "max-replicas", "", "New maximum number of replicas; empty leaves it unchanged.", "N"
+    )
+    wait: Annotated[bool, _check(_boolean)] = _input(
+        "wait",
+        "false",
+        "Wait until the version reaches the goal set by `wait-for` (the build is `ready` or "
+        "`error` by default).",
+    )
     wait_for: Annotated[
-        Literal["build", "replicas"],
-        _check(lambda v, quote: _one_of(v, quote, "build", "replicas")),
-        Field(alias="wait-for"),
-    ] = "build"
-    wait_timeout: Annotated[
-        float, _check(_seconds(MAX_WAIT_SECONDS)), Field(alias="wait-timeout")
-    ] = 900.0
-    poll_interval: Annotated[
-        float, _check(_seconds(MAX_POLL_SECONDS)), Field(alias="poll-interval")
-    ] = 5.0
-    fail_on_error: Annotated[bool, _check(_boolean), Field(alias="fail-on-error")] = True
-    dry_run: Annotated[bool, _check(_boolean), Field(alias="dry-run")] = False
-    concurrency: Annotated[int, _check(_concurrency)] = 8
-    api_url: Annotated[str, _check(_api_url), Field(alias="api-url")] = DEFAULT_API_URL
+        WaitFor, _check(lambda v, quote: _one_of(v, quote, "build", "replicas"))
+    ] = _input(
+        "wait-for",
+        "build",
+        "What to wait for when `wait` is true. `build` (the build is `ready` or `error`) or "
+        "`replicas` (also at least `min-replicas` workers idle or active).",
+        "GOAL",
+    )
+    wait_timeout: Annotated[float, _check(_seconds(MAX_WAIT_SECONDS))] = _input(
+        "wait-timeout", "900", "Seconds to wait at most.", "SECONDS"
+    )
+    poll_interval: Annotated[float, _check(_seconds(MAX_POLL_SECONDS))] = _input(
+        "poll-interval", "5", "Seconds between status reads while waiting.", "SECONDS"
+    )
+    fail_on_error: Annotated[bool, _check(_boolean)] = _input(
+        "fail-on-error", "true", "Fail the step when the version ends in `error`."
+    )
+    targets: Annotated[tuple[TargetLine, ...], _check(_targets)] = _input(
+        "targets",
+        "",
+        "Many functions in one step, one per line, `owner/function[@version] [min=N] [max=N]`; "
+        "blank lines and lines starting with `#` are skipped. Cannot be combined with `owner` "
+        "and `function`.",
+    )
+    concurrency: Annotated[int, _check(_concurrency)] = _input(
+        "concurrency",
+        "8",
+        "With `targets`, how many targets are worked on at once (1 to 64).",
+        "N",
+    )
+    dry_run: Annotated[bool, _check(_boolean)] = _input(
+        "dry-run",
+        "false",
+        "Read each target and report what would change, without sending any edit.",
+    )
+    api_url: Annotated[str, _check(_api_url)] = _input(
+        "api-url", DEFAULT_API_URL, "Base URL of Sieve's API (proxies, tests).", "URL"
+    )
 
     def warnings(self) -> list[str]:
         """What is allowed but worth saying before any request."""
@@ -338,6 +398,35 @@ class Inputs(BaseModel):
         )
 
 
+@dataclass(frozen=True)
+class InputSpec:
+    """How an input is declared, for the edges and the documents made from it."""
+
+    name: str
+    default: str
+    help: str
+    metavar: str
+    boolean: bool
+
+
+def spec() -> tuple[InputSpec, ...]:
+    """Every input, in :class:`Inputs`' order."""
+    return tuple(
+        InputSpec(
+            field.alias or name,
+            str(field.default),
+            field.description or "",
+            str((field.json_schema_extra or {}).get("metavar", "VALUE")),  # type: ignore[union-attr]
+            field.annotation is bool,
+        )
+        for name, field in Inputs.model_fields.items()
+    )
+
+
+INPUT_NAMES = tuple(item.name for item in spec())
+_NAMES = {field: item.name for field, item in zip(Inputs.model_fields, spec(), strict=True)}
+
+
 def _one_of(value: str, quote: Quote, *choices: str) -> str:
     if value not in choices:
         raise _fail(f"must be one of {', '.join(choices)}, got {quote(value)}")
@@ -353,14 +442,13 @@ def parse_inputs(raw: Mapping[str, str | None]) -> Inputs:
     values = {
         name: value for name, value in raw.items() if value is not None and value.strip() != ""
     }
-    values.setdefault("api-key", "")
     secrets = Secrets()
     secrets.add(raw.get("api-key") or "")
     misplaced = [
         InputError(name, "holds the API key, which belongs in `api-key` only (value not shown)")
         for name, value in values.items()
         if name != "api-key"
-        and len(values["api-key"].strip()) >= MIN_KEY
+        and len(values.get("api-key", "").strip()) >= MIN_KEY
         and secrets.contains(value)
     ]
     if misplaced:
@@ -370,7 +458,12 @@ def parse_inputs(raw: Mapping[str, str | None]) -> Inputs:
     except ValidationError as error:
         raise InputErrors(
             [
-                InputError(str(detail["loc"][0]) if detail["loc"] else "?", detail["msg"])
+                # A default that fails (the key, when absent) is located by field name.
+                InputError(
+                    _NAMES.get(str(detail["loc"][0]), str(detail["loc"][0])),
+                    detail["msg"],
+                    detail["type"],
+                )
                 for detail in error.errors(include_url=False)
             ]
         ) from None

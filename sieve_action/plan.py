@@ -12,6 +12,11 @@ from .inputs import Target
 from .models import EditFunctionVersionRequest, Version
 
 
+def bound(value: int | None) -> str:
+    """A bound as the log and the summary show it: a null maximum is "none"."""
+    return "none" if value is None else str(value)
+
+
 class BoundsConflict(Exception):
     """Only one bound was given and it contradicts the other bound's current value."""
 

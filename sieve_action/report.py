@@ -16,22 +16,30 @@ from typing import Any
 from pydantic import BaseModel
 
 from .models import Version
+from .plan import bound
 from .scaling import TargetRun
 from .secrets import Secrets
 
-OUTPUT_NAMES = (
-    "version-id",
-    "build-status",
-    "min-replicas",
-    "max-replicas",
-    "previous-min-replicas",
-    "previous-max-replicas",
-    "changed",
-    "ready-at",
-    "workers",
-    "version",
-    "results",
-)
+#: Every output, declared once: name and what it holds. ``action.yml``'s outputs and the
+#: README's table are made from this (``scripts/sync.py``).
+OUTPUTS: dict[str, str] = {
+    "version-id": "The resolved version ID (never `latest`).",
+    "build-status": "The build status last seen (`queued`, `building`, `pushing`, `deploying`, "
+    "`ready` or `error`).",
+    "min-replicas": "The minimum replicas after the step.",
+    "max-replicas": "The maximum replicas after the step (empty when the version has no maximum).",
+    "previous-min-replicas": "The minimum replicas before the step.",
+    "previous-max-replicas": "The maximum replicas before the step.",
+    "changed": "`true` when Sieve accepted an edit (in a dry run: when one would be sent), "
+    "else `false`.",
+    "ready-at": "When the version became ready (UTC), or empty.",
+    "workers": "The version's `current_workers` object as JSON, or empty.",
+    "version": "The whole version object as JSON, as Sieve last returned it.",
+    "results": "A JSON array with one object per target (`target`, `version_id`, "
+    "`build_status`, `min_replicas`, `max_replicas`, `previous_min_replicas`, "
+    "`previous_max_replicas`, `changed`, `error`).",
+}
+OUTPUT_NAMES = tuple(OUTPUTS)
 _CELL_LIMIT = 120
 #: The largest ``version`` output: a version is a few KB, and GitHub keeps a job's
 #: outputs under 1 MB. Over it, the output holds only the fields Sieve documents.
@@ -144,14 +152,10 @@ def cell(value: object, secrets: Secrets) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text) or " "
 
 
-def _show(bound: int | None) -> str:
-    return "none" if bound is None else str(bound)
-
-
 def _bounds_change(before: int | None, after: int | None, known_before: bool) -> str:
     if not known_before:
-        return _show(after) if after is not None else "?"
-    return _show(before) if before == after else f"{_show(before)} → {_show(after)}"
+        return bound(after) if after is not None else "?"
+    return bound(before) if before == after else f"{bound(before)} → {bound(after)}"
 
 
 def _workers(run: TargetRun) -> str:
@@ -261,11 +265,7 @@ def closing_line(run: TargetRun, dry_run: bool) -> str:
     """One line for the log: what happened to this target."""
     low, high = after_bounds(run, dry_run)
     where = f"{run.target.label} → {run.version_id or '?'}"
-    bounds = (
-        f"replicas {low}..{'none' if high is None else high}"
-        if low is not None
-        else "replicas unknown"
-    )
+    bounds = f"replicas {low}..{bound(high)}" if low is not None else "replicas unknown"
     if run.outcome == "ok":
         verb = ("would change" if dry_run else "changed") if run.changed else "unchanged"
         status = _status(run)

@@ -14,10 +14,12 @@ from typing import Literal
 from .client import SieveClient, SieveError
 from .inputs import Inputs, Target
 from .models import BUILD_STATUSES, Version
-from .plan import BoundsConflict, plan_edit
-from .waiting import Cancelled, Clock, wait_for
+from .plan import BoundsConflict, bound, plan_edit
+from .waiting import Cancelled, Clock, Ending, wait_for
 
 Outcome = Literal["pending", "ok", "build-error", "timeout", "failed", "cancelled"]
+#: What a target is doing, for messages about where it stopped.
+Phase = Literal["reading", "editing", "waiting"]
 
 #: Exit codes, the same for the action and the CLI (a signal N exits with 128+N).
 EXIT_OK = 0
@@ -43,7 +45,7 @@ class TargetRun:
     outcome: Outcome = "pending"
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
-    phase: str = "reading"
+    phase: Phase = "reading"
     wait_started: float | None = None
 
     def end_wait(self, now: float) -> None:
@@ -61,35 +63,10 @@ class TargetRun:
         return self.outcome in {"failed", "build-error", "timeout", "cancelled"}
 
 
-@dataclass(frozen=True)
-class Options:
-    """The parts of the inputs that shape how every target is run."""
-
-    wait: bool = False
-    wait_for: Literal["build", "replicas"] = "build"
-    wait_timeout: float = 900.0
-    poll_interval: float = 5.0
-    fail_on_error: bool = True
-    dry_run: bool = False
-    concurrency: int = 8
-
-    @classmethod
-    def from_inputs(cls, inputs: Inputs) -> Options:
-        return cls(
-            wait=inputs.wait,
-            wait_for=inputs.wait_for,
-            wait_timeout=inputs.wait_timeout,
-            poll_interval=inputs.poll_interval,
-            fail_on_error=inputs.fail_on_error,
-            dry_run=inputs.dry_run,
-            concurrency=inputs.concurrency,
-        )
-
-
 def scale(
     client: SieveClient,
     run: TargetRun,
-    options: Options,
+    inputs: Inputs,
     clock: Clock,
     log: Callable[[str], None] = lambda _: None,
 ) -> None:
@@ -100,7 +77,7 @@ def scale(
         run.before = run.current = client.get_version(target.owner, target.function, target.version)
         log(
             f"{target.label}: found version {run.before.id} ({run.before.build_status}), "
-            f"replicas {run.before.minimum_replicas}..{_bound(run.before.maximum_replicas)}"
+            f"replicas {run.before.minimum_replicas}..{bound(run.before.maximum_replicas)}"
         )
         plan = plan_edit(target, run.before)
         run.edit_due, run.min_after, run.max_after = (
@@ -108,11 +85,11 @@ def scale(
             plan.min_replicas,
             plan.max_replicas,
         )
-        run.changed = plan.changes and options.dry_run
+        run.changed = plan.changes and inputs.dry_run
         # Everything after the read addresses the resolved ID, never `latest`: another
         # deploy may land while this step runs.
         version_id = run.before.id
-        if plan.edit is not None and not options.dry_run:
+        if plan.edit is not None and not inputs.dry_run:
             run.phase = "editing"
             clock.sleep(0)  # a cancelled step sends no edit
             log(f"{target.label}: sending {plan.edit.body()}")
@@ -132,25 +109,25 @@ def scale(
         elif plan.edit is not None:
             log(f"{target.label}: dry run, would send {plan.edit.body()}")
         else:
-            bounds = f"{plan.min_replicas}..{_bound(plan.max_replicas)}"
+            bounds = f"{plan.min_replicas}..{bound(plan.max_replicas)}"
             log(f"{target.label}: replicas already {bounds}, nothing to change")
         status = run.before.build_status
-        if status not in BUILD_STATUSES and not options.wait:
+        if status not in BUILD_STATUSES and not inputs.wait:
             run.warnings.append(
                 f"`{target.label}`: Sieve reported an unknown build status {status!r} "
                 f"for version {version_id}; reported as it is"
             )
-        if options.wait and not options.dry_run:
+        if inputs.wait and not inputs.dry_run:
             run.phase = "waiting"
             run.wait_started = clock.monotonic()
             current = run.current
             assert current is not None
             goal = (
-                "the build" if options.wait_for == "build" else f"{plan.min_replicas} warm replicas"
+                "the build" if inputs.wait_for == "build" else f"{plan.min_replicas} warm replicas"
             )
             log(
                 f"{target.label}: waiting for {goal} of {version_id} (now {current.build_status}; "
-                f"every {options.poll_interval:g} s, at most {options.wait_timeout:g} s)"
+                f"every {inputs.poll_interval:g} s, at most {inputs.wait_timeout:g} s)"
             )
 
             def seen(version: Version) -> None:
@@ -161,16 +138,16 @@ def scale(
             result = wait_for(
                 lambda: client.get_version(target.owner, target.function, version_id),
                 current,
-                goal=options.wait_for,
+                goal=inputs.wait_for,
                 min_replicas=plan.min_replicas,
-                timeout=options.wait_timeout,
-                interval=options.poll_interval,
+                timeout=inputs.wait_timeout,
+                interval=inputs.poll_interval,
                 clock=clock,
                 on_read=seen,
                 warn=run.warnings.append,
             )
             run.current, run.waited = result.version, result.waited
-            run.outcome = _ending(run, result.ending, options)
+            run.outcome = _ending(run, result.ending, inputs)
         else:
             run.outcome = "ok"
     except (SieveError, BoundsConflict) as error:
@@ -181,24 +158,22 @@ def scale(
         run.end_wait(clock.monotonic())
 
 
-def _ending(run: TargetRun, ending: str, options: Options) -> Outcome:
+def _ending(run: TargetRun, ending: Ending, inputs: Inputs) -> Outcome:
     version = run.current
     assert version is not None
     if ending == "ready":
         return "ok"
     if ending == "error":
         message = f"`{run.target.label}`: the build of version {version.id} ended in `error`"
-        if options.fail_on_error:
+        if inputs.fail_on_error:
             run.error = message
             return "build-error"
         run.warnings.append(message + " (not failing: fail-on-error is false)")
         return "ok"
     waited = run.waited or 0.0
-    what = (
-        "its build to finish" if options.wait_for == "build" else f"{run.min_after} warm replicas"
-    )
+    what = "its build to finish" if inputs.wait_for == "build" else f"{run.min_after} warm replicas"
     last = f"last status `{version.build_status}`"
-    if options.wait_for == "replicas":
+    if inputs.wait_for == "replicas":
         warm = version.current_workers.warm if version.current_workers else 0
         last += f", {warm} warm (idle + active)"
     run.error = (
@@ -208,19 +183,15 @@ def _ending(run: TargetRun, ending: str, options: Options) -> Outcome:
     return "timeout"
 
 
-def _bound(value: int | None) -> str:
-    return "unbounded" if value is None else str(value)
-
-
 def scale_all(
     client: SieveClient,
     targets: Sequence[Target],
-    options: Options,
+    inputs: Inputs,
     clock: Clock,
     log: Callable[[str], None] = lambda _: None,
     runs: list[TargetRun] | None = None,
 ) -> list[TargetRun]:
-    """Scale every target, at most ``options.concurrency`` at a time, on one client.
+    """Scale every target, at most ``inputs.concurrency`` at a time, on one client.
 
     One target's failure does not stop the others. ``runs``, when given, is filled in
     place so a caller on another thread can report progress on cancel.
@@ -228,15 +199,15 @@ def scale_all(
     runs = runs if runs is not None else []
     runs.extend(TargetRun(target) for target in targets)
     if len(runs) == 1:
-        scale(client, runs[0], options, clock, log)
+        scale(client, runs[0], inputs, clock, log)
         return runs
     from concurrent.futures import ThreadPoolExecutor  # only fleets pay for the import
 
     pool = ThreadPoolExecutor(
-        max_workers=min(options.concurrency, len(runs)), thread_name_prefix="target"
+        max_workers=min(inputs.concurrency, len(runs)), thread_name_prefix="target"
     )
     try:
-        for future in [pool.submit(scale, client, run, options, clock, log) for run in runs]:
+        for future in [pool.submit(scale, client, run, inputs, clock, log) for run in runs]:
             future.result()
     finally:
         # On cancel, do not wait for targets still running: the report is due now.
@@ -245,7 +216,10 @@ def scale_all(
 
 
 def exit_code(runs: Sequence[TargetRun]) -> int:
-    """1 for any failure at Sieve or in a build, else 3 for a timeout, else 0."""
+    """1 for any failure at Sieve or in a build (or for no target at all: a step that
+    got nowhere has not succeeded), else 3 for a timeout, else 0."""
+    if not runs:
+        return EXIT_FAILED
     outcomes = {run.outcome for run in runs}
     if outcomes & {"failed", "build-error", "cancelled"}:
         return EXIT_FAILED

@@ -13,7 +13,8 @@ ACTION_YML = Path(__file__).resolve().parent.parent / "action.yml"
 
 @cache
 def action() -> dict[str, Any]:
-    return yaml.safe_load(ACTION_YML.read_text())
+    loaded: dict[str, Any] = yaml.safe_load(ACTION_YML.read_text())
+    return loaded
 
 
 def declared_inputs() -> dict[str, str]:

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from sieve_action.action import INPUT_NAMES
-from sieve_action.cli import _parser
-from sieve_action.inputs import DEFAULTS
+from scripts import sync
+from sieve_action import action as action_edge
+from sieve_action import cli
+from sieve_action.inputs import INPUT_NAMES, InputSpec, parse_inputs, spec
 from sieve_action.report import OUTPUT_NAMES
 
-from .action_yml import action, declared_inputs, declared_outputs
+from .action_yml import action, declared_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -37,41 +38,52 @@ def _table(marker: str) -> dict[str, list[str]]:
     return rows
 
 
-def test_readme_inputs_table_equals_action_yml() -> None:
-    table = _table("<!-- inputs:")
-    spec = action()["inputs"]
-    assert list(table) == list(spec)
-    for name, (default, description) in table.items():
-        expected = spec[name].get("default", "")
-        assert default == (f"`{expected}`" if expected != "" else "—"), name
-        assert description == spec[name]["description"], name
+def test_action_yml_and_the_readme_tables_are_made_from_the_code() -> None:
+    """Inputs and outputs are declared once, in the code; scripts/sync.py writes the rest."""
+    assert sync.main(["--check"]) == 0, "run: python scripts/sync.py"
 
 
-def test_readme_outputs_table_equals_action_yml() -> None:
-    table = _table("<!-- outputs:")
-    assert {name: cells[0] for name, cells in table.items()} == declared_outputs()
+@pytest.mark.parametrize("item", spec(), ids=lambda item: item.name)
+def test_action_yml_s_default_applies_the_value_the_code_applies(item: InputSpec) -> None:
+    """The default the runner passes (from action.yml) and the one the code applies when
+    nothing is passed (``uses: docker://``, the CLI) give the same typed value."""
+    declared = action()["inputs"][item.name]
+    assert declared["description"] == item.help
+    if item.name == "api-key":  # no default: the edges fall back to SIEVE_API_KEY
+        assert declared["default"] == ""
+        return
+    base = {"api-key": "sk-docs-0000000000", "owner": "acme", "function": "whisper"}
+    passed = parse_inputs({**base, item.name: str(declared.get("default", ""))} | _needs(item))
+    absent = parse_inputs({**base, item.name: None} | _needs(item))
+    field = item.name.replace("-", "_")
+    assert getattr(passed, field) == getattr(absent, field)
 
 
-def test_code_reads_exactly_the_declared_inputs_with_the_same_defaults() -> None:
-    declared = declared_inputs()
-    assert set(INPUT_NAMES) == set(declared)
-    # Defaults in code matter when the image runs directly (`docker://`): no action.yml.
-    assert {name: d for name, d in declared.items() if d} == DEFAULTS
+def _needs(item: InputSpec) -> dict[str, str | None]:
+    # owner and function are required unless targets is given.
+    if item.name in {"owner", "function"}:
+        return {"targets": "acme/whisper", "owner": None, "function": None}
+    return {}
 
 
-def test_code_writes_exactly_the_declared_outputs() -> None:
-    assert set(OUTPUT_NAMES) == set(declared_outputs())
+def test_the_code_writes_exactly_the_declared_outputs() -> None:
+    assert list(OUTPUT_NAMES) == list(declared_outputs())
 
 
-def test_every_input_but_the_key_has_a_cli_flag() -> None:
-    flags = {option for action in _parser()._actions for option in action.option_strings}
+def test_every_input_but_the_key_has_a_cli_flag_applying_the_same_defaults() -> None:
+    args = cli.parser().parse_args([])
+    from_cli = parse_inputs(cli.raw_inputs(args, {"SIEVE_API_KEY": "sk-docs-0000000000"}) | OWNER)
+    from_action = parse_inputs(
+        action_edge.read_inputs({"INPUT_API-KEY": "sk-docs-0000000000"}) | OWNER
+    )
+    assert from_cli == from_action
+    flags = {option for act in cli.parser()._actions for option in act.option_strings}
+    assert "--api-key" not in flags  # the key never goes on a command line
     for name in INPUT_NAMES:
-        if name == "api-key":
-            assert "--api-key" not in flags  # the key never goes on a command line
-        elif name == "targets":
-            assert "--targets-file" in flags
-        else:
-            assert f"--{name}" in flags, name
+        assert cli.flag(name) in flags | {"SIEVE_API_KEY"}, name
+
+
+OWNER = {"owner": "acme", "function": "whisper"}
 
 
 def test_action_yml_runs_the_dockerfile_as_a_docker_action() -> None:

@@ -36,8 +36,8 @@ from openapi_core import OpenAPI
 from sieve_action import report
 from sieve_action.client import RetryPolicy, log_retry
 from sieve_action.console import Console
+from sieve_action.driver import execute
 from sieve_action.inputs import parse_inputs
-from sieve_action.run import execute
 from sieve_action.scaling import exit_code
 from sieve_action.simulator import Fault, SimState, Simulator, SimVersion
 
@@ -577,7 +577,7 @@ def run_cell(cell: Cell, tmp: Path) -> Observation:
         injected = None
         if row.inject is not None:
             made = row.inject() if callable(row.inject) else row.inject
-            injected = Fault(**made, **aim(cell.phase))
+            injected = Fault(**{**made, **aim(cell.phase)})
             sim.state.inject(injected)
         if row.outage:
             outage = Outage(sim.url, cell.phase)
@@ -618,7 +618,11 @@ class Matrix:
 def matrix(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Matrix]:
-    mine = [item for item in request.session.items if item.module is sys.modules[__name__]]
+    mine = [
+        item
+        for item in request.session.items
+        if getattr(item, "module", None) is sys.modules[__name__]
+    ]
     wanted = {
         item.callspec.params["cell"].id
         for item in mine
@@ -769,7 +773,7 @@ NOTES = """\
   jitter, a `Retry-After` (seconds or an HTTP date) replacing the backoff up to 30 s. 400, 401,
   403, 404 and 422 are never retried.
 - Read timeout: the action's read timeout (`RetryPolicy.read_timeout`, 20 s) has no input or
-  environment variable, so that row runs `sieve_action.run.execute` in the test process with a
+  environment variable, so that row runs `sieve_action.driver.execute` in the test process with a
   0.5 s read timeout against a 1.5 s late answer; the *slow answer* row shows, through the
   entrypoint, that an answer slower than usual but under the timeout is waited for, not retried.
 - Connection refused after the read: a refused connection happens only on a new connection, so

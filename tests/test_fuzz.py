@@ -27,10 +27,9 @@ from hypothesis import strategies as st
 from openapi_core import OpenAPI
 
 from sieve_action import report
-from sieve_action.action import INPUT_NAMES
 from sieve_action.client import _path
 from sieve_action.console import Console
-from sieve_action.inputs import InputErrors, Inputs, Target, parse_inputs
+from sieve_action.inputs import INPUT_NAMES, InputErrors, Inputs, Target, parse_inputs
 from sieve_action.models import BUILD_STATUSES, MAX_VERSION_ID, Version
 from sieve_action.scaling import TargetRun
 from sieve_action.simulator import Simulator

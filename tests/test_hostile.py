@@ -31,8 +31,8 @@ from pytest_httpserver import HTTPServer
 from sieve_action import report
 from sieve_action.client import RetryPolicy, log_retry
 from sieve_action.console import Console
+from sieve_action.driver import execute
 from sieve_action.inputs import parse_inputs
-from sieve_action.run import execute
 from sieve_action.scaling import exit_code
 from sieve_action.simulator import Fault, Simulator
 

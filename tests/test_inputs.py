@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sieve_action.action import INPUT_NAMES
 from sieve_action.client import SieveClient
 from sieve_action.inputs import (
     DEFAULT_API_URL,
+    INPUT_NAMES,
     MAX_REPLICAS_VALUE,
     InputError,
     InputErrors,

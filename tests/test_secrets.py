@@ -27,9 +27,9 @@ from hypothesis import strategies as st
 from sieve_action import report
 from sieve_action.client import RetryPolicy, SieveClient, log_retry
 from sieve_action.console import Console
+from sieve_action.driver import announce
 from sieve_action.inputs import parse_inputs
-from sieve_action.run import announce
-from sieve_action.scaling import Options, scale_all
+from sieve_action.scaling import scale_all
 from sieve_action.secrets import Secrets
 
 from .test_client import VERSION
@@ -101,7 +101,7 @@ def visible(key: str, answer: Callable[[httpx.Request], httpx.Response], github:
             runs = scale_all(
                 client,
                 inputs.resolve_targets(),
-                Options.from_inputs(inputs),
+                inputs,
                 FakeClock(),
                 console.info,
             )
@@ -133,7 +133,14 @@ def leaks(key: str, seen: str, baseline: str) -> list[str]:
     return sorted(p for p in forms_of(key) | parts if p in seen and p not in baseline)
 
 
-def check(key: str, answer: Callable[[httpx.Request], httpx.Response], base: Any) -> None:
+Answer = Callable[[httpx.Request], httpx.Response]
+
+
+def replying(response: httpx.Response) -> Answer:
+    return lambda _request: response
+
+
+def check(key: str, answer: Answer, base: Answer) -> None:
     for github in (False, True):
         found = leaks(key, visible(key, answer, github), visible(key, base, github))
         assert not found, f"leaked {found}"
@@ -143,8 +150,8 @@ def ok(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json=VERSION)
 
 
-def answering(body: dict[str, Any]) -> Callable[[httpx.Request], httpx.Response]:
-    return lambda request: httpx.Response(200, json=body)
+def answering(body: dict[str, Any]) -> Answer:
+    return lambda _request: httpx.Response(200, json=body)
 
 
 # -- every field, every offset around every cut, for keys chosen to break escaping --------
@@ -162,8 +169,7 @@ def test_a_key_in_any_error_body_at_any_offset_around_the_cuts_never_shows(
 ) -> None:
     baseline = error_with("-" * len(key), form, 0)
     for prefix in [*range(0, 12), *range(60, 125, 3), *range(170, 206)]:
-        response = error_with(key, form, prefix)
-        check(key, lambda request, r=response: r, lambda request: baseline)
+        check(key, replying(error_with(key, form, prefix)), replying(baseline))
 
 
 # -- any printable key, anywhere -----------------------------------------------------------
@@ -183,8 +189,8 @@ def test_any_printable_key_anywhere_never_shows(
     if kind == "version":
         check(key, answering(version_with(key, place, prefix)), ok)
     else:
-        response, baseline = error_with(key, place, prefix), error_with("-" * len(key), place, 0)
-        check(key, lambda request: response, lambda request: baseline)
+        baseline = error_with("-" * len(key), place, 0)
+        check(key, replying(error_with(key, place, prefix)), replying(baseline))
 
 
 def test_the_check_finds_a_leak_when_there_is_one() -> None:
