@@ -60,6 +60,21 @@ added=$(size_added "$image" "$base")
 say "the image adds $added bytes ($(awk -v b="$added" 'BEGIN {printf "%.1f", b / 1e6}') MB) to its base"
 [ "$added" -le "$SIZE_BUDGET" ] || die "the image adds $added bytes (budget $SIZE_BUDGET)"
 
+# The bytecode is reproducible: a second build from scratch gives the same .pyc bytes.
+pyc_sums() {
+  dk run --rm --network none --entrypoint sh "$1" -c \
+    "find / -xdev -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum"
+}
+build_image "$repo" "$base" "$image-again" --no-cache >"$run/build-again.log" 2>&1 \
+  || { tail -n 30 "$run/build-again.log" >&2; die "the second build failed"; }
+pyc_sums "$image" >"$run/pyc.a"
+pyc_sums "$image-again" >"$run/pyc.b"
+dk rmi "$image-again" >/dev/null
+[ "$(wc -l <"$run/pyc.a")" -gt 300 ] || die "only $(wc -l <"$run/pyc.a") .pyc files in the image"
+cmp -s "$run/pyc.a" "$run/pyc.b" \
+  || { diff "$run/pyc.a" "$run/pyc.b" | head -n 5 >&2; die "two builds gave different .pyc files"; }
+say "two builds from scratch: the same $(wc -l <"$run/pyc.a") .pyc files, byte for byte"
+
 # 2. The simulator on the host's loopback, with a random key that must reach no log.
 key="sk-e2e-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 sim_url=$(SIEVE_SIM_KEY=$key bash ci/simulator.sh "$PYTHON" "$run/sim" --host 127.0.0.1 \
