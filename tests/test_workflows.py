@@ -251,9 +251,7 @@ def test_release_pushes_both_platforms_and_attests_the_pushed_digest() -> None:
     settings = build["with"]
     assert set(settings["platforms"].split(",")) == {"linux/amd64", "linux/arm64"}
     assert settings["push"] is True
-    assert settings["tags"] == (
-        "${{ needs.prepare.outputs.image }}:${{ needs.prepare.outputs.version }}"
-    )
+    assert settings["tags"] == "${{ needs.prepare.outputs.tags }}"
     assert attest["with"] == {
         "subject-name": "${{ needs.prepare.outputs.image }}",
         "subject-digest": digest,
@@ -365,10 +363,16 @@ def test_prepare_checks_the_version_and_names_the_image_in_lower_case(
         assert output.read_text() == ""
         return
     assert result.returncode == 0, result.stdout + result.stderr
+    image = "ghcr.io/acme-org/sieve-action"
+    tags = [f"{image}:{expected}"]
+    if "-" not in expected:  # a final release also moves vX.Y and vX
+        major, minor, _ = expected.split(".")
+        tags += [f"{image}:{major}.{minor}", f"{image}:{major}"]
     assert output.read_text().splitlines() == [
         f"version={expected}",
-        "image=ghcr.io/acme-org/sieve-action",
+        f"image={image}",
         f"source={'a' * 40}",
+        f"tags={','.join(tags)}",
     ]
 
 
