@@ -111,6 +111,9 @@ start_docker() {
 
 stop_docker() {
   stop_pidfile "$SIEVE_RUN/docker.pid"
+  # What the daemon leaves mounted under its exec-root (its network namespace).
+  awk -v root="$SIEVE_RUN/exec/" 'index($2, root) == 1 {print $2}' /proc/mounts | sort -r \
+    | while read -r mount; do umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true; done
 }
 
 # A local registry (CNCF distribution) on a free port of 127.0.0.1, storage thrown
