@@ -298,7 +298,7 @@ def test_release_pulls_and_runs_the_image_without_credentials_before_tagging() -
     for words in ("make it public", "Package settings", "Change visibility", "re-run"):
         assert words in pull["run"], words
     assert point["run"] == (
-        'python scripts/release_action_yml.py --image "$IMAGE" --digest "$DIGEST" '
+        'python3 scripts/release_action_yml.py --image "$IMAGE" --digest "$DIGEST" '
         '--version "$VERSION"'
     )
     release = jobs["release"]
