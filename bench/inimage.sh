@@ -20,6 +20,7 @@ mkdir -p "$out"
 tmp=$(mktemp -d)
 cleanup() {
   local rc=$?
+  set +e  # clean up everything, whatever fails
   [ -s "$tmp/sim/sim.pid" ] && kill "$(cat "$tmp/sim/sim.pid")" 2>/dev/null
   stop_docker
   rm -rf "$tmp"

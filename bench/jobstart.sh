@@ -24,7 +24,7 @@ out=$repo/build/bench
 mkdir -p "$out"
 
 tmp=$(mktemp -d)
-cleanup() { local rc=$?; stop_registry; stop_docker; rm -rf "$tmp"; exit "$rc"; }
+cleanup() { local rc=$?; set +e; stop_registry; stop_docker; rm -rf "$tmp"; exit "$rc"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

@@ -27,6 +27,7 @@ run=$(mktemp -d /tmp/sieve-e2e.XXXXXX)
 sim_pid=""
 cleanup() {
   local rc=$?
+  set +e  # clean up everything, whatever fails
   if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true; fi
   # Containers act may have left behind (it removes its own on success).
   if [ -S "$SIEVE_RUN/docker.sock" ]; then

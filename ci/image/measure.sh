@@ -16,7 +16,7 @@ RUNS=${RUNS:-5}
 image=sieve-action:measure
 
 ctx=$(mktemp -d /tmp/sieve-measure.XXXXXX)
-cleanup() { local rc=$?; stop_docker; rm -rf "$ctx"; exit "$rc"; }
+cleanup() { local rc=$?; set +e; stop_docker; rm -rf "$ctx"; exit "$rc"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 (cd "$repo" && tar -cf - Dockerfile .dockerignore requirements/runtime.txt sieve_action entrypoint.py) \
