@@ -2,7 +2,7 @@
 # All the benchmarks, one after the other; exits non-zero when any goal is missed.
 # See bench/README.md. Not part of the test suite (scripts/test.sh, .ci/run).
 #
-#   bash bench/run.sh                 # about 3 minutes on 2 cores
+#   bash bench/run.sh                 # about 5 minutes on 2 cores
 #   PYTHON=/path/to/python bash bench/run.sh
 #
 # Without PYTHON, the interpreter under test is a venv holding only the action's
@@ -70,10 +70,12 @@ step startup no "$python" bench/startup.py
 step wait yes "$python" bench/wait.py
 step fleet yes "$python" bench/fleet.py
 step image yes bash bench/image.sh
+step inimage yes bash bench/inimage.sh
+step jobstart no bash bench/jobstart.sh
 
 printf '\n=== summary (machine: %s cores, %s; %s)\n' "$(nproc)" \
   "$(lscpu | sed -n 's/^Model name: *//p' | head -n1)" "$("$python" --version)"
-grep -E '^(=== |(overhead|wait|fleet|image): .*(PASS|FAIL|skipped)|bench: start)' "$log" \
+grep -E '^(=== |(overhead|wait|fleet|image|inimage): .*(PASS|FAIL|skipped)|bench: start)' "$log" \
   | grep -v '^=== summary'
 echo "bench: end, load average $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) cores)"
 if [ "${#failed[@]}" -gt 0 ]; then

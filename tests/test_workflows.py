@@ -24,9 +24,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
+# The workflow .ci/run runs under act (ci/image/e2e.sh): held to the same rules.
+ACT_WORKFLOWS = sorted((ROOT / "ci" / "act").glob("*.yml"))
 ACTION = ROOT / "action.yml"
 DEPENDABOT = ROOT / ".github" / "dependabot.yml"
-ALL_WORKFLOWS = WORKFLOWS + EXAMPLES
+RELEASE = ROOT / ".github" / "workflows" / "release.yml"
+ALL_WORKFLOWS = WORKFLOWS + EXAMPLES + ACT_WORKFLOWS
 
 # The action as the examples refer to it: a placeholder the README explains
 # (readers replace it with the released action, pinned as they see fit).
@@ -84,6 +87,7 @@ def _is_local(ref: str) -> bool:
 
 def test_every_file_is_there() -> None:
     assert {p.name for p in WORKFLOWS} >= {"ci.yml", "release.yml"}
+    assert {p.name for p in ACT_WORKFLOWS} == {"e2e.yml"}
     assert {p.name for p in EXAMPLES} >= EXPECTED_EXAMPLES
     assert ACTION.is_file()
     assert DEPENDABOT.is_file()
@@ -175,8 +179,12 @@ def test_permissions_are_explicit(path: Path) -> None:
         permissions = job["permissions"]
         assert isinstance(permissions, dict), f"job {job_id}: scopes, not {permissions!r}"
         writes = {scope for scope, level in permissions.items() if level == "write"}
-        if path.name == "release.yml":
-            allowed = {"image": {"packages"}, "major-tag": {"contents"}}.get(job_id, set())
+        if path == RELEASE:
+            allowed = {
+                "image": {"packages", "id-token", "attestations"},
+                "release": {"contents"},
+                "major-tag": {"contents"},
+            }.get(job_id, set())
         else:
             allowed = set()
         assert writes <= allowed, f"job {job_id} writes {sorted(writes - allowed)}"
@@ -214,28 +222,263 @@ def test_examples_take_the_key_from_a_secret(path: Path) -> None:
         assert step["with"]["api-key"] == expected
 
 
-def test_release_publishes_both_platforms_and_three_tags() -> None:
-    release = _load(ROOT / ".github" / "workflows" / "release.yml")
-    assert _triggers(release) == {"push": {"tags": ["v*.*.*"]}}
-    steps = [step for _, step in _steps(release)]
-    by_action = {str(step.get("uses", "")).partition("@")[0]: step for step in steps}
-    for action in (
-        "docker/setup-qemu-action",
-        "docker/setup-buildx-action",
-        "docker/login-action",
-        "docker/metadata-action",
-        "docker/build-push-action",
-    ):
-        assert action in by_action, action
-    build = by_action["docker/build-push-action"]["with"]
-    assert set(build["platforms"].split(",")) == {"linux/amd64", "linux/arm64"}
-    assert build["push"] is True
-    tags = by_action["docker/metadata-action"]["with"]["tags"].split()
-    assert tags == [
-        "type=semver,pattern=v{{version}}",
-        "type=semver,pattern=v{{major}}.{{minor}}",
-        "type=semver,pattern=v{{major}}",
+def _uses(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    return [s for s in job.get("steps") or [] if str(s.get("uses", "")).partition("@")[0] == action]
+
+
+def _named(job: dict[str, Any], name: str) -> dict[str, Any]:
+    found = [step for step in job.get("steps") or [] if step.get("name") == name]
+    assert len(found) == 1, f"one step named {name!r}"
+    return found[0]
+
+
+def test_release_is_started_by_hand_or_by_a_release_branch_not_by_a_tag() -> None:
+    # The tag must name the release commit, which the workflow makes.
+    triggers = _triggers(_load(RELEASE))
+    assert set(triggers) == {"workflow_dispatch", "push"}
+    version = triggers["workflow_dispatch"]["inputs"]["version"]
+    assert (version["required"], version["type"]) == (True, "string")
+    assert triggers["push"] == {"branches": ["release/v*.*.*"]}
+
+
+def test_release_pushes_both_platforms_and_attests_the_pushed_digest() -> None:
+    image = _jobs(_load(RELEASE))["image"]
+    (build,) = _uses(image, "docker/build-push-action")
+    (attest,) = _uses(image, "actions/attest-build-provenance")
+    steps = image["steps"]
+    assert steps.index(build) < steps.index(attest)
+    digest = "${{ steps." + build["id"] + ".outputs.digest }}"
+    settings = build["with"]
+    assert set(settings["platforms"].split(",")) == {"linux/amd64", "linux/arm64"}
+    assert settings["push"] is True
+    assert settings["tags"] == "${{ needs.prepare.outputs.tags }}"
+    assert attest["with"] == {
+        "subject-name": "${{ needs.prepare.outputs.image }}",
+        "subject-digest": digest,
+        "push-to-registry": True,
+        "create-storage-record": False,
+    }
+    assert image["outputs"] == {"digest": digest}
+
+
+def test_release_uses_no_cache() -> None:
+    release = _load(RELEASE)
+    for job_id, step in _steps(release):
+        action = str(step.get("uses", "")).partition("@")[0]
+        settings = step.get("with") or {}
+        assert action != "actions/cache", job_id
+        assert "cache" not in settings or action != "actions/setup-python", job_id
+        assert not {"cache-from", "cache-to"} & set(settings), job_id
+    image = _jobs(release)["image"]
+    assert _uses(image, "docker/setup-qemu-action")[0]["with"]["cache-image"] is False
+    assert _uses(image, "docker/setup-buildx-action")[0]["with"]["cache-binary"] is False
+
+
+def test_only_the_image_job_logs_in_or_sees_a_registry_secret() -> None:
+    for job_id, job in _jobs(_load(RELEASE)).items():
+        logins = _uses(job, "docker/login-action")
+        assert (job_id == "image") == bool(logins), job_id
+
+
+def test_release_pulls_and_runs_the_image_without_credentials_before_tagging() -> None:
+    jobs = _jobs(_load(RELEASE))
+    verify = jobs["verify"]
+    assert set(verify["needs"]) == {"prepare", "image"}
+    assert verify["permissions"] == {"contents": "read"}
+    assert "secrets." not in yaml.safe_dump(verify)
+    assert verify["env"]["DIGEST"] == "${{ needs.image.outputs.digest }}"
+    steps = verify["steps"]
+    pull = _named(verify, "Pull the image by digest, without logging in")
+    point = _named(verify, "Point action.yml at the image")
+    (run,) = [step for step in steps if step.get("uses") == "./"]
+    assert steps.index(pull) < steps.index(point) < steps.index(run)
+    assert 'docker pull "$IMAGE@$DIGEST"' in pull["run"]
+    assert 'DOCKER_CONFIG="$RUNNER_TEMP/no-credentials"' in pull["run"]
+    # The failure says what to do about the commonest cause: a private package.
+    for words in ("make it public", "Package settings", "Change visibility", "re-run"):
+        assert words in pull["run"], words
+    assert point["run"] == (
+        'python3 scripts/release_action_yml.py --image "$IMAGE" --digest "$DIGEST" '
+        '--version "$VERSION"'
+    )
+    release = jobs["release"]
+    assert set(release["needs"]) >= {"verify", "image", "prepare"}
+    assert set(jobs["major-tag"]["needs"]) >= {"release"}
+
+
+def _fake_gh(tmp_path: Path, body: str) -> dict[str, str]:
+    """A `gh` on PATH that runs BODY (Python) with argv and stdin, in place of GitHub."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    gh = bin_dir / "gh"
+    gh.write_text(f"#!{sys.executable}\nimport json, subprocess, sys\n{body}\n")
+    gh.chmod(0o755)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+
+
+def _run_step(
+    step: dict[str, Any], cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("event", "given", "ref", "expected"),
+    [
+        ("workflow_dispatch", "v1.2.3", "main", "v1.2.3"),
+        ("workflow_dispatch", "v2.0.0-rc.1", "main", "v2.0.0-rc.1"),
+        ("push", "", "release/v1.4.0", "v1.4.0"),
+        ("workflow_dispatch", "1.2.3", "main", None),
+        ("workflow_dispatch", "v1.2", "main", None),
+        ("workflow_dispatch", "v1.2.3; echo x", "main", None),
+        ("push", "", "release/v1.2.x", None),
+        ("workflow_dispatch", "v1.0.0", "main", "exists"),
+    ],
+)
+def test_prepare_checks_the_version_and_names_the_image_in_lower_case(
+    tmp_path: Path, event: str, given: str, ref: str, expected: str | None
+) -> None:
+    (step,) = _jobs(_load(RELEASE))["prepare"]["steps"]
+    # `gh api …/git/ref/tags/V` succeeds only for a tag that exists: v1.0.0 here.
+    env = _fake_gh(tmp_path, 'sys.exit(0 if sys.argv[2].endswith("/tags/v1.0.0") else 1)')
+    output = tmp_path / "output"
+    output.write_text("")
+    env |= {
+        "EVENT": event, "INPUT_VERSION": given, "REF_NAME": ref, "SOURCE": "a" * 40,
+        "GH_TOKEN": "t", "GITHUB_REPOSITORY": "Acme-Org/Sieve-Action",
+        "GITHUB_OUTPUT": str(output),
+    }  # fmt: skip
+    result = _run_step(step, tmp_path, env)
+    if expected is None or expected == "exists":
+        assert result.returncode != 0
+        assert ("exists already" in result.stdout) == (expected == "exists"), result.stdout
+        assert output.read_text() == ""
+        return
+    assert result.returncode == 0, result.stdout + result.stderr
+    image = "ghcr.io/acme-org/sieve-action"
+    tags = [f"{image}:{expected}"]
+    if "-" not in expected:  # a final release also moves vX.Y and vX
+        major, minor, _ = expected.split(".")
+        tags += [f"{image}:{major}.{minor}", f"{image}:{major}"]
+    assert output.read_text().splitlines() == [
+        f"version={expected}",
+        f"image={image}",
+        f"source={'a' * 40}",
+        f"tags={','.join(tags)}",
     ]
+
+
+# GitHub's git database API, played by the local repository: what the release step
+# sends is what it would get back from GitHub (blob, tree and commit IDs are git's).
+FAKE_GIT_API = """
+import base64, os
+args = sys.argv[1:]
+index = {**os.environ, "GIT_INDEX_FILE": ".git/fake-index"}
+def git(*a, env=None, input=None):
+    run = subprocess.run(["git", *a], capture_output=True, text=True, env=env, input=input)
+    run.check_returncode()
+    return run.stdout.strip()
+path = args[1]
+fields = dict(a.split("=", 1) for a in args[args.index("-f") + 1 :: 2]) if "-f" in args else {}
+data = json.load(sys.stdin) if "--input" in args else {}
+if path.endswith("/git/blobs"):
+    print(git("hash-object", "-w", "--stdin", input=base64.b64decode(data["content"]).decode()))
+elif path.endswith("/git/trees"):
+    git("read-tree", data["base_tree"], env=index)
+    for e in data["tree"]:
+        info = f"{e['mode']},{e['sha']},{e['path']}"
+        git("update-index", "--add", "--cacheinfo", info, env=index)
+    extra = os.environ.get("FAKE_EXTRA_FILE")
+    if extra:
+        blob = git("hash-object", "-w", "--stdin", input="extra")
+        git("update-index", "--add", "--cacheinfo", f"100644,{blob},{extra}", env=index)
+    print(git("write-tree", env=index))
+elif path.endswith("/git/commits"):
+    parents = [a for p in data["parents"] for a in ("-p", p)]
+    print(git("commit-tree", data["tree"], *parents, "-m", data["message"]))
+elif path.endswith("/git/refs"):
+    git("update-ref", fields["ref"], fields["sha"])
+else:
+    sys.exit(f"unexpected gh call: {args}")
+"""
+
+
+def _source_repository(tmp_path: Path) -> tuple[Path, str]:
+    repo = tmp_path / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    shutil.copyfile(ACTION, repo / "action.yml")
+    shutil.copyfile(ROOT / "scripts" / "release_action_yml.py", repo / "scripts" / "x.py")
+    (repo / "scripts" / "x.py").rename(repo / "scripts" / "release_action_yml.py")
+    shutil.copytree(ROOT / ".github", repo / ".github")
+    identity = ["-c", "user.name=t", "-c", "user.email=t@localhost"]
+    for command in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-q", "-m", "source"]):
+        subprocess.run(["git", *command], cwd=repo, check=True, capture_output=True)
+    source = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    return repo, source
+
+
+def _release_env(tmp_path: Path, source: str) -> dict[str, str]:
+    return _fake_gh(tmp_path, FAKE_GIT_API) | {
+        "GH_TOKEN": "t",
+        "GITHUB_REPOSITORY": "acme-org/sieve-action",
+        "IMAGE": "ghcr.io/acme-org/sieve-action",
+        "DIGEST": "sha256:" + "ab" * 32,
+        "VERSION": "v1.2.3",
+        "SOURCE": source,
+    }
+
+
+def test_the_release_commit_changes_only_action_yml_and_is_tagged(tmp_path: Path) -> None:
+    release = _jobs(_load(RELEASE))["release"]
+    step = _named(release, "Make the release commit and tag it")
+    assert step["env"]["DIGEST"] == "${{ needs.image.outputs.digest }}"
+    repo, source = _source_repository(tmp_path)
+    result = _run_step(step, repo, _release_env(tmp_path, source))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+        ).stdout
+
+    assert git("rev-parse", "v1.2.3^") == source + "\n"
+    assert git("diff", "--name-only", source, "v1.2.3") == "action.yml\n"
+    released = git("show", "v1.2.3:action.yml")
+    assert f"  image: docker://ghcr.io/acme-org/sieve-action@sha256:{'ab' * 32} # v1.2.3\n" in (
+        released
+    )
+    assert git("diff", "--numstat", source, "v1.2.3") == "1\t1\taction.yml\n"
+
+
+def test_the_release_step_refuses_a_tree_github_made_differently(tmp_path: Path) -> None:
+    step = _named(_jobs(_load(RELEASE))["release"], "Make the release commit and tag it")
+    repo, source = _source_repository(tmp_path)
+    env = _release_env(tmp_path, source) | {"FAKE_EXTRA_FILE": "sneaked-in.txt"}
+    result = _run_step(step, repo, env)
+    assert result.returncode != 0
+    assert "git computed" in result.stdout
+    tags = subprocess.run(["git", "tag"], cwd=repo, check=True, capture_output=True, text=True)
+    assert tags.stdout == ""
+
+
+def test_the_major_tag_keeps_its_token_fallback() -> None:
+    job = _jobs(_load(RELEASE))["major-tag"]
+    (step,) = job["steps"]
+    assert step["env"] == {
+        "GH_TOKEN": "${{ secrets.MAJOR_TAG_TOKEN || github.token }}",
+        "TAG": "${{ needs.prepare.outputs.version }}",
+    }
+    assert job["environment"] == "release"
 
 
 def test_ci_tests_every_supported_python() -> None:
@@ -265,12 +508,16 @@ def _paths(paths: list[Path]) -> list[str]:
 
 
 def test_zizmor_finds_nothing() -> None:
-    # One run over every file: the workflows, the examples, action.yml and
-    # dependabot.yml, at the default persona, offline.
-    # --strict-collection: a file zizmor cannot load fails the run (by default
-    # it is skipped with a warning, and the run passes).
+    # One run over every file: the workflows, the examples, the act workflow,
+    # action.yml and dependabot.yml, offline, at the pedantic persona (its
+    # strictest; inline `# zizmor: ignore[...]` comments say why where one is
+    # waived). --strict-collection: a file zizmor cannot load fails the run (by
+    # default it is skipped with a warning, and the run passes).
     files = [ACTION, DEPENDABOT, *ALL_WORKFLOWS]
-    command = [_tool("zizmor"), "--offline", "--strict-collection", "--no-progress"]
+    command = [
+        _tool("zizmor"), "--offline", "--persona", "pedantic", "--strict-collection",
+        "--no-progress",
+    ]  # fmt: skip
     result = _run(*command, "--format=json", *_paths(files))
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout) == []
