@@ -1,9 +1,9 @@
 """What the benchmarks share: the interpreter under test, the runner's environment for
 ``entrypoint.py``, an in-process simulator, hyperfine, and reading the simulator's log.
 
-Standard library only (plus the repo's own ``sieve_action.simulator``, itself standard
-library only), so a driver runs on the interpreter it measures without adding imports to
-the measured processes.
+Standard library only (plus the repo's own ``testkit``, itself standard library only),
+so a driver runs on the interpreter it measures without adding imports to the measured
+processes.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import atexit
 import json
 import os
 import platform
-import re
 import shlex
 import shutil
 import statistics
@@ -24,9 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+# The repository, importable when a driver runs as `python bench/NAME.py`.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from testkit import paths
+from testkit.runner import parse_output_file, step_environment
+from testkit.simulator import Simulator
+
+ROOT, ENTRYPOINT = paths.ROOT, paths.ENTRYPOINT
 BENCH = ROOT / "bench"
-ENTRYPOINT = ROOT / "entrypoint.py"
 FLOOR = BENCH / "floor.py"
 #: JSON results of the last run of each benchmark, for docs/performance.md.
 RESULTS = ROOT / "build" / "bench"
@@ -34,10 +39,6 @@ KEY = "bench-key-5f0c2a9d"
 #: The User-Agent of the requests a benchmark makes to reset the simulator between runs;
 #: the log is cut into one segment per timed run at these requests.
 PREPARE_AGENT = "bench-prepare"
-
-sys.path.insert(0, str(ROOT))
-
-from sieve_action.simulator import Simulator, _Handler  # noqa: E402
 
 
 def python() -> str:
@@ -49,68 +50,16 @@ def python() -> str:
     return os.path.abspath(chosen)
 
 
-def declared_inputs() -> dict[str, str]:
-    """``action.yml``'s inputs and defaults, as the runner passes them (every input,
-    the empty string when it has no default). A small reader for this file's plain
-    layout, so the drivers need no YAML library."""
-    inputs: dict[str, str] = {}
-    section, name = "", ""
-    for line in (ROOT / "action.yml").read_text().splitlines():
-        if re.match(r"^\S", line):
-            section = line.rstrip(":")
-            continue
-        if section != "inputs":
-            continue
-        if match := re.match(r"^  ([A-Za-z0-9_-]+):\s*$", line):
-            name = match[1]
-            inputs[name] = ""
-        elif (match := re.match(r"^    default:\s*(.*)$", line)) and name:
-            value = match[1].strip()
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-                value = value[1:-1]
-            inputs[name] = value
-    if not inputs:
-        raise SystemExit("bench: no inputs read from action.yml")
-    return inputs
-
-
 def runner_env(inputs: dict[str, str], workdir: Path) -> dict[str, str]:
-    """The environment GitHub's runner gives the container: every declared input as
-    ``INPUT_<NAME>`` (hyphens kept), fresh file-command files, ``GITHUB_ACTIONS=true``."""
-    output, summary = workdir / "set_output", workdir / "step_summary"
-    output.write_text("")
-    summary.write_text("")
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(workdir),
-        "LANG": "C.UTF-8",
-        "GITHUB_ACTIONS": "true",
-        "CI": "true",
-        "GITHUB_OUTPUT": str(output),
-        "GITHUB_STEP_SUMMARY": str(summary),
-        "GITHUB_WORKSPACE": str(workdir),
-    }
-    for name, value in {**declared_inputs(), **inputs}.items():
-        env[f"INPUT_{name.upper()}"] = value
-    return env
+    """The environment GitHub's runner gives the container (testkit.runner), with the
+    bare PATH and locale of a container instead of this process's environment."""
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    return step_environment(inputs, workdir, base=base).environ
 
 
-def read_outputs(text: str) -> dict[str, str]:
-    """``GITHUB_OUTPUT`` as the runner reads it: ``NAME=VALUE`` or ``NAME<<DELIMITER``
-    ... ``DELIMITER``; a later record wins."""
-    values: dict[str, str] = {}
-    lines, i = text.split("\n"), 0
-    while i < len(lines):
-        line, i = lines[i], i + 1
-        eq, heredoc = line.find("="), line.find("<<")
-        if heredoc >= 0 and (eq < 0 or heredoc < eq):
-            name, delimiter = line.split("<<", 1)
-            end = lines.index(delimiter, i)
-            values[name], i = "\n".join(lines[i:end]), end + 1
-        elif eq >= 0:
-            name, value = line.split("=", 1)
-            values[name] = value
-    return values
+def read_outputs(env: dict[str, str]) -> dict[str, str]:
+    """The outputs a run wrote, read by the runner's rules."""
+    return parse_output_file(Path(env["GITHUB_OUTPUT"]).read_text())
 
 
 def workdir() -> Path:
@@ -127,8 +76,7 @@ def start_simulator(latency: float = 0.0) -> Simulator:
     algorithm on, the body then waits for the client's delayed ACK (about 40 ms on
     Linux), which would add a server artefact to every figure, the floor's included.
     """
-    _Handler.disable_nagle_algorithm = True
-    return Simulator(KEY, latency=latency).start()
+    return Simulator(KEY, latency=latency).start()  # its handler sets TCP_NODELAY
 
 
 def curl_reset(urls: Sequence[str], body: str) -> list[str]:

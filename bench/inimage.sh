@@ -43,8 +43,8 @@ url=$(SIEVE_SIM_KEY=$key bash ci/simulator.sh "$PYTHON" "$tmp/sim" --host 127.0.
 mapfile -t entrypoint < <(dk image inspect -f '{{range .Config.Entrypoint}}{{println .}}{{end}}' "$image" | sed '/^$/d')
 
 command=(dk run --rm --network host -e BENCH_KEY -v "$repo/bench:/bench:ro"
-  -v "$repo/action.yml:/action.yml:ro" --entrypoint "${entrypoint[0]}" "$image"
-  /bench/inimage.py --api-url "$url" --action-yml /action.yml --runs "$RUNS"
+  -v "$repo/testkit:/testkit:ro" -v "$repo/action.yml:/action.yml:ro"
+  --entrypoint "${entrypoint[0]}" "$image" /bench/inimage.py --api-url "$url" --runs "$RUNS"
   -- "${entrypoint[@]}")
 echo "\$ docker ${command[*]:1}" | sed "s|$repo|.|g"
 BENCH_KEY=$key "${command[@]}" >"$out/inimage.json"

@@ -134,7 +134,7 @@ def one_run(sim: Any, py: str, args: argparse.Namespace, run: int) -> dict[str, 
     watcher.join()
     if "ready" not in marks:
         raise SystemExit(f"wait: run {run}: the action sent no edit\n{proc.stdout}{proc.stderr}")
-    status = b.read_outputs((tmp / "set_output").read_text()).get("build-status")
+    status = b.read_outputs(env).get("build-status")
     reads = [
         r
         for r in state.requests[first:]

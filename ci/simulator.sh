@@ -8,7 +8,7 @@
 # the environment, so it is on no command line. Writes DIR/sim.url (the base URL),
 # DIR/sim.pid (stop it with `kill "$(cat DIR/sim.pid)"`) and DIR/sim.log; prints the URL.
 set -euo pipefail
-module=sieve_action.simulator
+module=testkit.simulator
 python=$1 dir=$2
 shift 2
 [ -n "${SIEVE_SIM_KEY:-}" ] || { echo "simulator.sh: SIEVE_SIM_KEY is empty" >&2; exit 2; }

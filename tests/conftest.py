@@ -11,12 +11,10 @@ import pytest
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from sieve_action.simulator import Simulator
+from testkit.paths import SPEC
+from testkit.runner import StepResult, run_step
+from testkit.simulator import Simulator
 
-from .runner import StepResult, run_step
-
-ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "spec" / "sieve-openapi.json"
 #: Long enough that finding it in text means a leak, not a coincidence.
 KEY = "sk-test-7f3a9c2e5b1d4e8fa0c6"
 VERSION_ID = "41b83e76-0a13-4d96-b0a0-7cd62c9977c3"

@@ -7,10 +7,10 @@ import json
 import re
 from pathlib import Path
 
-from sieve_action.simulator import Fault, Simulator
+from testkit.runner import run_step
+from testkit.simulator import Fault, Simulator
 
 from .conftest import KEY, VERSION_ID, Step, edits
-from .runner import run_step
 
 
 def test_after_deploy_scales_latest_and_waits_until_ready(sim: Simulator, step: Step) -> None:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from sieve_action.simulator import Simulator
+from testkit.paths import ROOT
+from testkit.runner import parse_commands
+from testkit.simulator import Simulator
 
 from .conftest import KEY, VERSION_ID, edits
-from .runner import ROOT, parse_commands
 
 
 def cli(

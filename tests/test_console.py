@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sieve_action.console import Console, workflow_command
-
-from .runner import parse_commands
+from testkit.runner import parse_commands
 
 
 def test_commands_without_properties_have_no_space_before_the_closing_colons() -> None:

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from scripts import sync
 from sieve_action import action as action_edge
 from sieve_action import cli
 from sieve_action.inputs import INPUT_NAMES, InputSpec, parse_inputs, spec
 from sieve_action.report import OUTPUT_NAMES
+from testkit.action_yml import declared_inputs, declared_outputs
+from testkit.paths import ROOT
 
-from .action_yml import action, declared_outputs
-
-ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
+ACTION: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text())
 EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
 
 
@@ -47,7 +49,7 @@ def test_action_yml_and_the_readme_tables_are_made_from_the_code() -> None:
 def test_action_yml_s_default_applies_the_value_the_code_applies(item: InputSpec) -> None:
     """The default the runner passes (from action.yml) and the one the code applies when
     nothing is passed (``uses: docker://``, the CLI) give the same typed value."""
-    declared = action()["inputs"][item.name]
+    declared = ACTION["inputs"][item.name]
     assert declared["description"] == item.help
     if item.name == "api-key":  # no default: the edges fall back to SIEVE_API_KEY
         assert declared["default"] == ""
@@ -70,6 +72,16 @@ def test_the_code_writes_exactly_the_declared_outputs() -> None:
     assert list(OUTPUT_NAMES) == list(declared_outputs())
 
 
+def test_the_test_kit_reads_action_yml_as_a_yaml_parser_does() -> None:
+    """testkit.action_yml reads only sync.py's shape; it must agree with PyYAML."""
+    assert declared_inputs() == {
+        name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()
+    }
+    assert declared_outputs() == {
+        name: spec["description"] for name, spec in ACTION["outputs"].items()
+    }
+
+
 def test_every_input_but_the_key_has_a_cli_flag_applying_the_same_defaults() -> None:
     args = cli.parser().parse_args([])
     from_cli = parse_inputs(cli.raw_inputs(args, {"SIEVE_API_KEY": "sk-docs-0000000000"}) | OWNER)
@@ -87,9 +99,9 @@ OWNER = {"owner": "acme", "function": "whisper"}
 
 
 def test_action_yml_runs_the_dockerfile_as_a_docker_action() -> None:
-    runs = action()["runs"]
+    runs = ACTION["runs"]
     assert runs == {"using": "docker", "image": "Dockerfile"}
-    assert set(action()["branding"]) == {"icon", "color"}
+    assert set(ACTION["branding"]) == {"icon", "color"}
 
 
 def test_readme_commands_exist() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from sieve_action import action, cli, driver
 from sieve_action.scaling import EXIT_FAILED, EXIT_INPUT, EXIT_OK, EXIT_TIMEOUT
-from sieve_action.simulator import Fault, Simulator
+from testkit.simulator import Fault, Simulator
 
 from .conftest import KEY
 

@@ -39,10 +39,11 @@ from sieve_action.console import Console
 from sieve_action.driver import execute
 from sieve_action.inputs import parse_inputs
 from sieve_action.scaling import exit_code
-from sieve_action.simulator import Fault, SimState, Simulator, SimVersion
+from testkit.paths import ROOT
+from testkit.runner import StepResult, run_step, start_step
+from testkit.simulator import Fault, SimState, Simulator, SimVersion
 
 from .conftest import KEY, VERSION_ID, check_exchanges
-from .runner import ROOT, StepResult, run_step, start_step
 
 Phase = Literal["read", "edit", "wait"]
 PHASES: tuple[Phase, ...] = ("read", "edit", "wait")

@@ -7,10 +7,10 @@ import signal
 import time
 from pathlib import Path
 
-from sieve_action.simulator import Fault, Simulator
+from testkit.runner import start_step
+from testkit.simulator import Fault, Simulator
 
 from .conftest import KEY, Step, edits
-from .runner import start_step
 
 
 def _fleet(sim: Simulator, count: int) -> str:

@@ -32,10 +32,10 @@ from sieve_action.console import Console
 from sieve_action.inputs import INPUT_NAMES, InputErrors, Inputs, Target, parse_inputs
 from sieve_action.models import BUILD_STATUSES, MAX_VERSION_ID, Version
 from sieve_action.scaling import TargetRun
-from sieve_action.simulator import Simulator
+from testkit.runner import StepResult, parse_output_file, run_step
+from testkit.simulator import Simulator
 
 from .conftest import KEY, VERSION_ID, Step, check_exchanges
-from .runner import StepResult, parse_output_file, run_step
 
 # -- strategies ------------------------------------------------------------------------
 #: Pieces that mean something to the runner (file commands, workflow commands), to

@@ -34,10 +34,11 @@ from sieve_action.console import Console
 from sieve_action.driver import execute
 from sieve_action.inputs import parse_inputs
 from sieve_action.scaling import exit_code
-from sieve_action.simulator import Fault, Simulator
+from testkit.paths import ROOT
+from testkit.runner import StepResult, run_step
+from testkit.simulator import Fault, Simulator
 
 from .conftest import KEY, VERSION_ID
-from .runner import ROOT, StepResult, run_step
 from .servers import raw_server, socks5_proxy, trickle
 
 DOC = ROOT / "docs" / "reliability.md"

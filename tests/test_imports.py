@@ -1,18 +1,20 @@
-"""The action's start-up path imports only what a run needs (docs/performance.md)."""
+"""The product holds only what runs in production, and its start-up path imports only
+what a run needs (docs/performance.md)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import tomllib
 
-from .runner import ROOT
+from testkit.paths import ROOT
 
-# Present in the package or the standard library, but never needed by a run of the action.
-NOT_ON_THE_PATH = ("sieve_action.simulator", "sieve_action.cli", "http.server", "argparse")
+# In the standard library or the package, but never needed by a run of the action.
+NOT_ON_THE_PATH = ("sieve_action.cli", "http.server", "argparse", "testkit")
 
 
-def test_the_action_does_not_import_the_simulator_nor_the_cli() -> None:
+def test_the_action_imports_neither_the_cli_nor_a_server() -> None:
     code = (
         "import json, sys; import sieve_action.action; "
         f"print(json.dumps([m for m in {list(NOT_ON_THE_PATH)!r} if m in sys.modules]))"
@@ -21,3 +23,19 @@ def test_the_action_does_not_import_the_simulator_nor_the_cli() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert json.loads(proc.stdout) == []
+
+
+def test_the_wheel_is_built_from_the_package_alone() -> None:
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert setuptools["packages"] == ["sieve_action"]  # not testkit, tests, bench, scripts
+    assert setuptools["package-data"] == {"sieve_action": ["py.typed"]}
+
+
+def test_the_image_copies_only_the_package_and_the_entrypoint() -> None:
+    copied = [
+        line.split()[1]
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ")
+    ]
+    assert set(copied) == {"requirements/runtime.txt", "sieve_action/", "entrypoint.py"}
+    assert not list((ROOT / "sieve_action").glob("*simulat*"))

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from testkit.paths import ROOT
+
 SCRIPT = ROOT / "scripts" / "release_action_yml.py"
 ACTION = ROOT / "action.yml"
 IMAGE = "ghcr.io/owner/repo"

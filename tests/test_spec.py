@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 
-from .conftest import ROOT, SPEC
+from testkit.paths import ROOT, SPEC
 
 
 def test_the_note_names_the_copy_s_digest() -> None:

@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from testkit.paths import ROOT
+
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
 # The workflow .ci/run runs under act (ci/image/e2e.sh): held to the same rules.
@@ -227,7 +228,9 @@ def _uses(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
 
 
 def _named(job: dict[str, Any], name: str) -> dict[str, Any]:
-    found = [step for step in job.get("steps") or [] if step.get("name") == name]
+    found: list[dict[str, Any]] = [
+        step for step in job.get("steps") or [] if step.get("name") == name
+    ]
     assert len(found) == 1, f"one step named {name!r}"
     return found[0]
 

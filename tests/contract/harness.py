@@ -42,9 +42,9 @@ from typing import Any
 import httpx
 import pytest
 
+from testkit.paths import ROOT
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-SPEC = ROOT / "spec" / "sieve-openapi.json"
 PRISM = HERE / "node_modules" / ".bin" / "prism"
 INSTALL = "npm ci --prefix tests/contract"
 #: Log lines by which Prism reports a violation or an answer it had to make up.

@@ -28,14 +28,14 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from sieve_action import simulator as simulator_module
 from sieve_action.report import OUTPUT_NAMES
-from sieve_action.simulator import Fault, Simulator
+from testkit import simulator as simulator_module
+from testkit.paths import SPEC
+from testkit.runner import StepResult, run_step
+from testkit.simulator import Fault, Simulator
 
-from ..runner import StepResult, run_step
 from .harness import (
     PRISM,
-    SPEC,
     Exchange,
     PrismProcess,
     Tap,

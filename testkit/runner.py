@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-ENTRYPOINT = ROOT / "entrypoint.py"
+from .action_yml import declared_inputs
+from .paths import ENTRYPOINT, ROOT
 
 
 def parse_output_file(text: str) -> dict[str, str]:
@@ -131,6 +131,59 @@ class StartedStep:
         )
 
 
+@dataclass(frozen=True)
+class StepFiles:
+    """A step's environment as the runner lays it out, and its file-command files."""
+
+    environ: dict[str, str]
+    output: Path
+    summary: Path
+    workspace: Path
+
+
+def step_environment(
+    inputs: Mapping[str, str],
+    folder: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    action_defaults: bool = True,
+    base: Mapping[str, str] | None = None,
+) -> StepFiles:
+    """The environment the runner gives a container action: every declared input as
+    ``INPUT_<NAME>`` (hyphens kept, defaults from action.yml applied unless
+    ``action_defaults`` is false, as for ``uses: docker://``), fresh file-command files
+    under ``folder``, ``GITHUB_ACTIONS=true``; then ``env`` on top. ``base`` is the rest
+    of the environment (default: ``PATH`` and the repository on ``PYTHONPATH``)."""
+    files = folder / "file_commands"
+    files.mkdir(parents=True, exist_ok=True)
+    output = files / f"set_output_{os.getpid()}"
+    summary = files / f"step_summary_{os.getpid()}"
+    output.write_text("")
+    summary.write_text("")
+    workspace = folder / "workspace"
+    workspace.mkdir(exist_ok=True)
+    environ = dict(
+        base if base is not None else {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
+    )
+    environ.update(
+        {
+            "HOME": str(folder),
+            "GITHUB_ACTIONS": "true",
+            "CI": "true",
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_WORKSPACE": str(workspace),
+        }
+    )
+    if action_defaults:
+        for name, default in declared_inputs().items():
+            environ[f"INPUT_{name.upper()}"] = default
+    for name, value in inputs.items():
+        environ[f"INPUT_{name.upper()}"] = value
+    environ.update(env or {})
+    return StepFiles(environ, output, summary, workspace)
+
+
 def start_step(
     inputs: Mapping[str, str],
     tmp_path: Path,
@@ -138,45 +191,18 @@ def start_step(
     env: Mapping[str, str] | None = None,
     action_defaults: bool = True,
 ) -> StartedStep:
-    """Start ``entrypoint.py`` as the runner starts the container: every declared input as
-    ``INPUT_<NAME>`` (hyphens kept, defaults from action.yml applied unless
-    ``action_defaults`` is false, as for ``uses: docker://``), fresh file-command files,
-    ``GITHUB_ACTIONS=true``, and the workspace as working directory."""
-    from .action_yml import declared_inputs
-
-    files = tmp_path / "file_commands"
-    files.mkdir(exist_ok=True)
-    output = files / f"set_output_{os.getpid()}"
-    summary = files / f"step_summary_{os.getpid()}"
-    output.write_text("")
-    summary.write_text("")
-    workspace = tmp_path / "workspace"
-    workspace.mkdir(exist_ok=True)
-    environment = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "GITHUB_ACTIONS": "true",
-        "CI": "true",
-        "GITHUB_OUTPUT": str(output),
-        "GITHUB_STEP_SUMMARY": str(summary),
-        "GITHUB_WORKSPACE": str(workspace),
-        "PYTHONPATH": str(ROOT),
-    }
-    if action_defaults:
-        for name, default in declared_inputs().items():
-            environment[f"INPUT_{name.upper()}"] = default
-    for name, value in inputs.items():
-        environment[f"INPUT_{name.upper()}"] = value
-    environment.update(env or {})
+    """Start ``entrypoint.py`` as the runner starts the container (see
+    :func:`step_environment`), in the workspace as working directory."""
+    files = step_environment(inputs, tmp_path, env=env, action_defaults=action_defaults)
     process = subprocess.Popen(
         [sys.executable, str(ENTRYPOINT)],
-        cwd=workspace,
-        env=environment,
+        cwd=files.workspace,
+        env=files.environ,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    return StartedStep(process, output, summary)
+    return StartedStep(process, files.output, files.summary)
 
 
 def run_step(

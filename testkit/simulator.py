@@ -8,7 +8,7 @@ or wrong ``X-API-Key``, 403, 404, 400, FastAPI-style 422), moves each version's
 build, and can inject the faults a real network and service produce: latency, 5xx and
 429 bursts with ``Retry-After``, malformed or truncated bodies, dropped connections.
 
-Run it: ``python -m sieve_action.simulator --function acme/whisper --api-key KEY``.
+Run it: ``python -m testkit.simulator --function acme/whisper --api-key KEY``.
 Control it (tests): the :class:`Simulator` object, or ``/_sim/*`` endpoints (no key).
 """
 
@@ -503,7 +503,7 @@ class Simulator:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m sieve_action.simulator", description=__doc__.split("\n\n")[0]
+        prog="python -m testkit.simulator", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
