@@ -13,6 +13,7 @@ from .driver import drive
 from .inputs import INPUT_NAMES
 from .report import closing_line, outputs, summary
 from .scaling import TargetRun
+from .tls import PendingContext
 
 
 def read_inputs(environ: Mapping[str, str]) -> dict[str, str | None]:
@@ -23,14 +24,19 @@ def read_inputs(environ: Mapping[str, str]) -> dict[str, str | None]:
     return raw
 
 
-def main() -> int:
+def main(tls: PendingContext | None = None) -> int:
     console = Console(github=True)
 
     def publish(runs: Sequence[TargetRun], dry_run: bool, _code: int) -> bool:
         return write_report(console, runs, dry_run, os.environ)
 
     return drive(
-        read_inputs(os.environ), console, describe=str, publish=publish, environ=os.environ
+        read_inputs(os.environ),
+        console,
+        describe=str,
+        publish=publish,
+        environ=os.environ,
+        tls=tls,
     )
 
 

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ValidationError
 from . import __version__
 from .models import EditFunctionVersionRequest, Version
 from .secrets import Secrets
+from .tls import PendingContext
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -162,7 +163,11 @@ def check_environment(environ: Mapping[str, str]) -> None:
 
 
 def _http_client(
-    api_url: str, api_key: str, policy: RetryPolicy, transport: httpx.BaseTransport | None
+    api_url: str,
+    api_key: str,
+    policy: RetryPolicy,
+    transport: httpx.BaseTransport | None,
+    tls: PendingContext | None,
 ) -> httpx.Client:
     try:
         return httpx.Client(
@@ -177,6 +182,7 @@ def _http_client(
             timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
             transport=transport,
             follow_redirects=False,
+            verify=tls.get() if tls is not None else True,
         )
     except (OSError, ssl.SSLError) as error:
         # httpx loads SSL_CERT_FILE (trust_env) when the client is made.
@@ -203,11 +209,12 @@ class SieveClient:
         secrets: Secrets | None = None,
         log: Callable[[str], None] = lambda _: None,
         transport: httpx.BaseTransport | None = None,
+        tls: PendingContext | None = None,
     ) -> None:
         self.policy = policy or RetryPolicy()
         self.log = log
         self._secrets = secrets or Secrets()
-        self._http = _http_client(api_url, api_key, self.policy, transport)
+        self._http = _http_client(api_url, api_key, self.policy, transport, tls)
 
     def __enter__(self) -> SieveClient:
         return self

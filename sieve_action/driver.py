@@ -26,6 +26,7 @@ from .console import Console
 from .inputs import InputError, InputErrors, Inputs, parse_inputs
 from .report import output_warnings
 from .scaling import EXIT_FAILED, EXIT_INPUT, EXIT_OK, TargetRun, exit_code, scale_all
+from .tls import PendingContext
 from .waiting import Cancelled, Clock, RealClock
 
 #: Writes a step's results where its edge puts them (file commands, stdout); False
@@ -40,9 +41,11 @@ def drive(
     describe: Callable[[InputError], str],
     publish: Publish,
     environ: Mapping[str, str],
+    tls: PendingContext | None = None,
 ) -> int:
     """Run one step; the exit code. ``describe`` words an input error for the edge;
-    ``publish`` gets the runs, whether it was a dry run, and the exit code so far."""
+    ``publish`` gets the runs, whether it was a dry run, and the exit code so far;
+    ``tls`` is the TLS context, when the edge started making it early."""
     for stream in (sys.stdout, sys.stderr):
         # A byte that is not UTF-8 in an input arrives as a lone surrogate: print it
         # escaped rather than fail mid-line.
@@ -62,7 +65,7 @@ def drive(
         console.error(str(problem), title="sieve-action: environment")
         return EXIT_INPUT
     try:
-        runs, signalled = run_to_end(inputs, console)
+        runs, signalled = run_to_end(inputs, console, tls)
     except UnusableEnvironment as problem:
         console.error(str(problem), title="sieve-action: environment")
         return EXIT_INPUT
@@ -89,6 +92,7 @@ def execute(
     clock: Clock | None = None,
     policy: RetryPolicy | None = None,
     runs: list[TargetRun] | None = None,
+    tls: PendingContext | None = None,
 ) -> list[TargetRun]:
     """Scale every target; failures at Sieve are recorded in the runs, not raised.
 
@@ -100,7 +104,12 @@ def execute(
     title = targets[0].label if len(targets) == 1 else f"{len(targets)} targets"
     # Raises UnusableEnvironment (SSL_CERT_FILE), before any request and any record.
     client = SieveClient(
-        inputs.api_url, inputs.api_key, policy=policy, secrets=console.secrets, log=console.info
+        inputs.api_url,
+        inputs.api_key,
+        policy=policy,
+        secrets=console.secrets,
+        log=console.info,
+        tls=tls,
     )
     for warning in inputs.warnings():
         console.warning(warning)
@@ -109,7 +118,9 @@ def execute(
     return runs
 
 
-def run_to_end(inputs: Inputs, console: Console) -> tuple[list[TargetRun], int | None]:
+def run_to_end(
+    inputs: Inputs, console: Console, tls: PendingContext | None = None
+) -> tuple[list[TargetRun], int | None]:
     """:func:`execute` with SIGTERM/SIGINT handled: the runs (each ended, failed or
     cancelled) and the signal that cancelled the step, if any. An unexpected error is
     reported as one annotation plus a folded traceback, never as a bare crash."""
@@ -122,7 +133,7 @@ def run_to_end(inputs: Inputs, console: Console) -> tuple[list[TargetRun], int |
     try:
         with cancellable(cancel) as received:
             try:
-                execute(inputs, console, clock=RealClock(cancel), runs=runs)
+                execute(inputs, console, clock=RealClock(cancel), runs=runs, tls=tls)
             finally:
                 signalled = received()
     except Cancelled:
