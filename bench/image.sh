@@ -7,7 +7,7 @@
 #
 # Skipped (exit 0, said so) when ci/image/measure.sh is absent, or BENCH_SKIP_IMAGE=1.
 # Fails when the measurement fails, or when the image adds more than IMAGE_BUDGET
-# bytes to its base (default 25000000: the budget ci/image/smoke.sh enforces).
+# bytes to its base (default 25000000: the budget ci/image/e2e.sh enforces).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 measure="$repo/ci/image/measure.sh"

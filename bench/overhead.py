@@ -13,11 +13,9 @@ machine during one command's runs shows up as a spread between rounds instead of
 moving the result; the goal is checked on the median of the rounds' ratios. curl making
 the same two requests, and ``python -c pass``, are reported for scale.
 
-``--no-bytecode`` measures as the image runs: ``PYTHONDONTWRITEBYTECODE=1`` and no
-``.pyc`` for the action's code (run from a copy without ``__pycache__``); give it, as
-``PYTHON``, a venv installed with ``pip install --no-compile`` (``bench/run.sh`` makes
-one), as the Dockerfile does. ``--also NAME=SCRIPT`` adds a variant of the entrypoint
-to the same runs (to measure a suggested change before making it).
+``--also NAME=SCRIPT`` adds a variant of the entrypoint to the same runs (to measure a
+suggested change before making it). The same comparison inside the built image is
+``bench/inimage.sh``.
 
     python bench/overhead.py [--rounds 3] [--runs 20] [--warmup 3] [--goal 1.5]
 """
@@ -25,7 +23,6 @@ to the same runs (to measure a suggested change before making it).
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 from pathlib import Path
@@ -40,20 +37,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20, help="timed runs per command and round")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--goal", type=float, default=1.5, help="action / floor, at most")
-    parser.add_argument("--no-bytecode", action="store_true", help="as in the image")
     parser.add_argument("--also", action="append", default=[], metavar="NAME=SCRIPT")
     parser.add_argument("--label", default=None, help="results file name (build/bench/)")
     args = parser.parse_args()
-    label = args.label or ("overhead-no-bytecode" if args.no_bytecode else "overhead")
+    label = args.label or "overhead"
 
     py = b.python()
     tmp = b.workdir()
     entrypoint, floor = b.ENTRYPOINT, b.FLOOR
-    extra_env: dict[str, str] = {}
-    if args.no_bytecode:
-        entrypoint, floor = code_without_bytecode(tmp / "app")
-        extra_env["PYTHONDONTWRITEBYTECODE"] = "1"
-        print(f"overhead: as in the image: {py} (site-packages .pyc files: {pyc_count(py)})")
 
     sim = b.start_simulator()
     try:
@@ -66,7 +57,7 @@ def main() -> int:
             "min-replicas": "1",
             "api-url": sim.url,
         }
-        env = {**b.runner_env(inputs, tmp), **extra_env}
+        env = b.runner_env(inputs, tmp)
         key = ["-H", f"X-API-Key: {b.KEY}"]
         curl = ["curl", "-sS", "--fail", "-o", "/dev/null", *key, f"{base}/latest", "--next"]
         curl += ["-sS", "--fail", "-o", "/dev/null", *key]
@@ -109,10 +100,7 @@ def main() -> int:
     ratios = [rnd["action"].median / rnd["floor"].median for rnd in rounds]
     ratio = statistics.median(ratios)
     names = [name for name, _ in commands]
-    print(
-        f"\noverhead{' (no bytecode, as in the image)' if args.no_bytecode else ''}: "
-        f"{args.rounds} hyperfine runs x {args.runs} runs per command\n"
-    )
+    print(f"\noverhead: {args.rounds} hyperfine runs x {args.runs} runs per command\n")
     print("| command | median of all runs | round medians | / floor (median of rounds) |")
     print("| --- | ---: | --- | ---: |")
     table = []
@@ -136,7 +124,6 @@ def main() -> int:
         label,
         {
             "machine": b.machine(),
-            "no_bytecode": args.no_bytecode,
             "commands": lines,
             "table": table,
             "ratios": ratios,
@@ -175,21 +162,6 @@ def check_requests(
 def status(request: dict[str, Any]) -> int | None:
     answer: dict[str, Any] = request.get("response", {})
     return answer.get("status")
-
-
-def code_without_bytecode(into: Path) -> tuple[Path, Path]:
-    """A copy of what the image copies (the package and entrypoint.py), plus the floor,
-    without any ``__pycache__``."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(b.ROOT / "sieve_action", into / "sieve_action", ignore=ignore)
-    shutil.copy(b.ENTRYPOINT, into / "entrypoint.py")
-    shutil.copy(b.FLOOR, into / "floor.py")
-    return into / "entrypoint.py", into / "floor.py"
-
-
-def pyc_count(py: str) -> int:
-    prefix = Path(py).parent.parent
-    return sum(1 for _ in prefix.glob("lib/python*/site-packages/**/*.pyc"))
 
 
 if __name__ == "__main__":

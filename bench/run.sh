@@ -7,9 +7,8 @@
 #
 # Without PYTHON, the interpreter under test is a venv holding only the action's
 # locked runtime dependencies (requirements/runtime.txt), as the image has them, made
-# once in build/bench-venv by BASE_PYTHON (default python3); a second one installed
-# with --no-compile, as the Dockerfile installs them, serves the informative
-# "no bytecode" run. Results (JSON, hyperfine exports): build/bench/.
+# once in build/bench-venv by BASE_PYTHON (default python3). Results (JSON, hyperfine
+# exports): build/bench/.
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -33,12 +32,9 @@ make_venv() {  # make_venv DIR [pip options]: the locked runtime dependencies, a
 
 if [ -n "${PYTHON:-}" ]; then
   python=$PYTHON
-  nopyc=${PYTHON_NO_BYTECODE:-}
 else
   make_venv build/bench-venv || { echo "bench: cannot make build/bench-venv; set PYTHON" >&2; exit 2; }
   python=$repo/build/bench-venv/bin/python
-  nopyc=$repo/build/bench-venv-nopyc/bin/python
-  make_venv build/bench-venv-nopyc --no-compile || nopyc=
 fi
 export PYTHON=$python
 
@@ -62,9 +58,6 @@ step() {  # step NAME GATED COMMAND...
 }
 
 step overhead yes "$python" bench/overhead.py
-if [ -n "$nopyc" ]; then
-  step overhead-no-bytecode no env PYTHON="$nopyc" "$python" bench/overhead.py --no-bytecode
-fi
 step imports no "$python" bench/imports.py
 step startup no "$python" bench/startup.py
 step wait yes "$python" bench/wait.py

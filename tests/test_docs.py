@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +17,32 @@ from sieve_action.inputs import INPUT_NAMES, InputSpec, parse_inputs, spec
 from sieve_action.report import OUTPUT_NAMES
 from testkit.action_yml import declared_inputs, declared_outputs
 from testkit.paths import ROOT
+from testkit.simulator import Simulator
+
+from .conftest import Step
 
 README = (ROOT / "README.md").read_text()
 ACTION: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text())
 EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
 
 
+EXCERPT = re.compile(r"<!-- excerpt: (examples/[\w.-]+) -->\n```yaml\n(.*?)```\n", re.S)
+
+
+def test_readme_excerpts_are_parts_of_the_example_files() -> None:
+    """Each excerpt, as shown (dedented), is a run of whole lines of its file."""
+    excerpts = EXCERPT.findall(README)
+    assert len(excerpts) >= 4
+    for name, shown in excerpts:
+        lines = (ROOT / name).read_text().splitlines(keepends=True)
+        size = shown.count("\n")
+        runs = {textwrap.dedent("".join(lines[i : i + size])) for i in range(len(lines))}
+        assert shown in runs, f"the README's excerpt of {name} is not a part of it"
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
-def test_readme_shows_each_example_file_verbatim(example: Path) -> None:
-    marker = f"<!-- include: examples/{example.name} -->\n```yaml\n"
-    assert marker in README, f"README does not include {example.name}"
-    start = README.index(marker) + len(marker)
-    shown = README[start : README.index("```\n", start)]
-    assert shown == example.read_text()
+def test_readme_links_every_example_file(example: Path) -> None:
+    assert f"](examples/{example.name})" in README
 
 
 def _table(marker: str) -> dict[str, list[str]]:
@@ -104,19 +118,25 @@ def test_action_yml_runs_the_dockerfile_as_a_docker_action() -> None:
     assert set(ACTION["branding"]) == {"icon", "color"}
 
 
-def test_readme_commands_exist() -> None:
-    for command in ("scripts/demo.sh", "scripts/test.sh"):
-        assert f"$ {command}" in README
-        assert (ROOT / command).exists()
+def test_the_commands_the_docs_give_exist() -> None:
+    contributing = (ROOT / "CONTRIBUTING.md").read_text()
+    for command in ("scripts/demo.sh", "scripts/test.sh", "python scripts/sync.py"):
+        assert f"$ {command}" in contributing, command
+        assert (ROOT / command.split()[-1]).exists()
     assert "bash scripts/test.sh" in (ROOT / ".ci" / "run").read_text()
 
 
-def test_readme_demo_output_is_what_the_demo_prints_in_shape() -> None:
-    shown = (
-        README.split("## What the log and summary look like")[1]
-        .split("```text\n")[1]
-        .split("```")[0]
-    )
-    assert "--- outputs ($GITHUB_OUTPUT, read with the runner's rules) ---" in shown
-    for name in OUTPUT_NAMES:
-        assert re.search(rf"^{re.escape(name)}=", shown, re.M), name
+def test_the_readme_log_is_what_the_action_prints(sim: Simulator, step: Step) -> None:
+    """Every line of the README's log is a line the action prints, IDs, the key and the
+    build's stage at the first read aside."""
+    shown = README.split("## What the log and summary look like")[1].split("```text\n")[1]
+    sim.state.deploy("acme", "whisper", build_seconds=2)
+    result = step(min_replicas="1", max_replicas="3", wait="true", poll_interval="1")
+
+    def normal(text: str) -> set[str]:
+        text = re.sub(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", "<id>", text)
+        text = re.sub(r"::add-mask::\S+", "::add-mask::<key>", text)
+        text = re.sub(r"\((now )?(queued|building|pushing|deploying)", r"(\1<stage>", text)
+        return set(text.splitlines())
+
+    assert normal(shown.split("```")[0]) <= normal(result.stdout)
