@@ -11,17 +11,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as scripts/demo.py
 
 from testkit.runner import run_step
-from testkit.simulator import Simulator
+from testkit.simulator import JobScript, Simulator
 
 KEY = "sk-demo-0a1b2c3d4e5f60718293"
-SHOWN = ("owner", "function", "min-replicas", "max-replicas", "wait", "poll-interval")
+SHOWN = ("owner", "function", "min-replicas", "wait-for", "smoke-test", "retire-previous")
 
 
 def main() -> int:
     with Simulator(KEY, worker_seconds=2) as sim, tempfile.TemporaryDirectory() as tmp:
-        # `sieve deploy` has just made a new version: it builds for 4 seconds.
-        sim.state.deploy("acme", "whisper", minimum_replicas=0, maximum_replicas=1)
+        # Yesterday's version keeps a warm worker; `sieve deploy` has just made a new
+        # one, which builds for 4 seconds. Its jobs take a second.
+        sim.state.deploy("acme", "whisper", minimum_replicas=1, maximum_replicas=3)
         sim.state.deploy("acme", "whisper", build_seconds=4, minimum_replicas=0, maximum_replicas=1)
+        sim.state.functions[("acme", "whisper")].jobs = JobScript("finished", seconds=1)
         inputs = {
             "api-key": KEY,
             "owner": "acme",
@@ -29,10 +31,13 @@ def main() -> int:
             "min-replicas": "1",
             "max-replicas": "3",
             "wait": "true",
+            "wait-for": "replicas",
             "poll-interval": "1",
+            "smoke-test": '{"text": "hello"}',
+            "retire-previous": "true",
             "api-url": sim.url,
         }
-        given = " ".join(f"INPUT_{name.upper()}={inputs[name]}" for name in SHOWN)
+        given = " ".join(f"INPUT_{name.upper()}='{inputs[name]}'" for name in SHOWN)
         print(f"$ {given} ... python entrypoint.py\n")
         result = run_step(inputs, Path(tmp))
         print(result.stdout + result.stderr, end="")

@@ -35,7 +35,16 @@ import stamina
 from pydantic import BaseModel, ValidationError
 
 from . import __version__
-from .models import EditFunctionVersionRequest, Version
+from .models import (
+    DetailedUsage,
+    EditFunctionVersionRequest,
+    Job,
+    PushRequest,
+    PushResponse,
+    StatusResponse,
+    Version,
+    VersionList,
+)
 from .secrets import Secrets
 from .tls import PendingContext
 
@@ -67,7 +76,12 @@ class RetryPolicy:
 
 
 class SieveError(Exception):
-    """A failure at Sieve that a person has to act on; the message says how."""
+    """A failure at Sieve that a person has to act on; the message says how. ``status``
+    is Sieve's HTTP status, when the failure is an answer."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class RetriesExhausted(SieveError):
@@ -89,13 +103,22 @@ class _Transient(Exception):
         reason: str,
         client: SieveClient,
         retry_after: float | None = None,
+        *,
+        unsent: bool = False,
     ) -> None:
         super().__init__(f"{what}: {reason}")
         self.what = what
         self.reason = reason
+        #: Sieve surely did not act on the request: safe to send again even when it is
+        #: not idempotent.
+        self.unsent = unsent
         self.attempts = client.policy.attempts
         self.log = client.log
         self.retry_after = retry_after
+
+
+class _StillHeld(Exception):
+    """A long poll still held by Sieve when the caller's time for it ran out."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +126,26 @@ class _Answer:
     status: int
     headers: httpx.Headers
     body: bytes
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One operation: what it sends, how it is named in messages, how it may be retried."""
+
+    method: str
+    path: str
+    #: How messages name what the request is about (``acme/whisper@latest``, ``job …``).
+    what: str
+    body: Any = None
+    params: Mapping[str, int | float] | None = None
+    #: Safe to send twice (reads; edits set absolute values).
+    idempotent: bool = True
+    #: What Sieve calls the thing in a 404 ("Sieve has no <kind> …").
+    kind: str = "function version"
+    #: This request's own deadline in seconds (else the policy's).
+    deadline: float | None = None
+    #: A long poll: Sieve holds the answer up to this many seconds.
+    long_poll: float | None = None
 
 
 def log_retry(details: stamina.instrumentation.RetryDetails) -> None:
@@ -225,40 +268,126 @@ class SieveClient:
     def close(self) -> None:
         self._http.close()
 
+    # -- the operations ---------------------------------------------------------------
     def get_version(self, owner: str, function: str, version: str) -> Version:
         """``get_function_version``: the version, ``latest`` resolved by Sieve."""
-        what = f"{owner}/{function}@{version}"
-        return self._call("GET", _path(owner, function, version), what, Version)
+        return self._call(
+            _Request("GET", _path(owner, function, version), f"{owner}/{function}@{version}"),
+            Version,
+        )
 
     def edit_version(
         self, owner: str, function: str, version: str, edit: EditFunctionVersionRequest
     ) -> Version:
         """``edit_function_version``: send only the bounds being changed."""
-        what = f"{owner}/{function}@{version}"
         path = _path(owner, function, version) + "/edit"
-        return self._call("POST", path, what, Version, body=edit.body())
+        return self._call(
+            _Request("POST", path, f"{owner}/{function}@{version}", body=edit.body()), Version
+        )
+
+    def list_versions(self, owner: str, function: str, *, limit: int, offset: int) -> list[Version]:
+        """``get_function_versions``: one page of versions, newest first."""
+        path = "/v2/functions/{}/{}/versions".format(*map(_segment, (owner, function)))
+        request = _Request(
+            "GET",
+            path,
+            f"{owner}/{function}",
+            params={"limit": limit, "offset": offset},
+            kind="function",
+        )
+        return self._call(request, VersionList).root
+
+    def push_job(self, push: PushRequest) -> PushResponse:
+        """``push_new_job``. Not idempotent: retried only when Sieve surely did not take it
+        (the connection was refused, or 429), so a smoke test never runs twice."""
+        request = _Request(
+            "POST",
+            "/v2/push",
+            push.function,
+            body=push.model_dump(),
+            idempotent=False,
+            kind="function version",
+        )
+        return self._call(request, PushResponse)
+
+    def await_job(self, job_id: str, seconds: float) -> Job | None:
+        """``get_job_await``: the job once it ends, or None when Sieve's own wait (10
+        minutes, then 408) or ``seconds`` ran out first. A long poll: its deadline is
+        ``seconds``, not the policy's."""
+        request = _Request(
+            "GET",
+            f"/v2/jobs/{_segment(job_id)}/await",
+            f"job {job_id}",
+            kind="job",
+            long_poll=seconds,
+        )
+        try:
+            return self._call(request, Job)
+        except _StillHeld:
+            return None
+        except SieveError as error:
+            if error.status == 408:
+                return None
+            raise
+
+    def get_job(self, job_id: str) -> Job:
+        """``get_job``."""
+        return self._call(
+            _Request("GET", f"/v2/jobs/{_segment(job_id)}", f"job {job_id}", kind="job"), Job
+        )
+
+    def cancel_job(self, job_id: str, seconds: float) -> None:
+        """``cancel_job``, bounded by ``seconds`` (a cancelled step has little time). A job
+        that already ended is answered 400: that is not a failure."""
+        request = _Request(
+            "DELETE", f"/v2/jobs/{_segment(job_id)}", f"job {job_id}", kind="job", deadline=seconds
+        )
+        try:
+            self._call(request, StatusResponse)
+        except SieveError as error:
+            if error.status != 400:
+                raise
+
+    def version_usage(
+        self, owner: str, function: str, version: str, start: float, end: float
+    ) -> DetailedUsage:
+        """``function_version_usage``: the version's cost between two POSIX times."""
+        path = "/v2/usage/function/{}/{}/versions/{}".format(
+            *map(_segment, (owner, function, version))
+        )
+        request = _Request(
+            "GET",
+            path,
+            f"{owner}/{function}@{version}",
+            params={"start_timestamp": start, "end_timestamp": end},
+            kind="usage of function version",
+        )
+        return self._call(request, DetailedUsage)
 
     # -- one request ------------------------------------------------------------------
-    def _call(self, method: str, path: str, what: str, shape: type[M], body: Any = None) -> M:
+    def _call(self, request: _Request, shape: type[M]) -> M:
         """The request's answer as ``shape``, after retries; or a SieveError."""
         policy = self.policy
-        label = f"{method} {what}"
+        label = f"{request.method} {request.what}"
+        seconds = request.deadline or policy.timeout
+        if request.long_poll is not None:
+            seconds = request.long_poll
         started = time.monotonic()
-        deadline = started + policy.timeout
+        deadline = started + seconds
         tries = 0
         try:
             for attempt in stamina.retry_context(
-                on=self._should_retry,
+                on=self._retry_for(request, deadline),
                 attempts=policy.attempts,
-                timeout=policy.timeout,
+                timeout=seconds,
                 wait_initial=policy.wait_initial,
                 wait_max=policy.wait_max,
                 wait_jitter=policy.wait_jitter,
             ):
                 with attempt:
                     tries = attempt.num
-                    answer = self._attempt(method, path, body, label, deadline)
-                    return self._model(shape, self._decode(answer, label, what, shape), label)
+                    answer = self._attempt(request, label, deadline, seconds)
+                    return self._model(shape, self._decode(answer, label, request, shape), label)
         except _Transient as error:
             waited = time.monotonic() - started
             raise RetriesExhausted(
@@ -267,27 +396,43 @@ class SieveClient:
             ) from None
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
-    def _should_retry(self, error: Exception) -> bool | float:
-        if not isinstance(error, _Transient):
-            return False
-        retry_after = error.retry_after
-        if retry_after is not None and retry_after > self.policy.max_retry_after:
-            error.reason += (
-                f" (Sieve asked to wait {retry_after:.0f} s, "
-                f"more than the {self.policy.max_retry_after:.0f} s this action waits)"
-            )
-            return False
-        return True if retry_after is None else retry_after
+    def _retry_for(self, request: _Request, deadline: float) -> Callable[[Exception], bool | float]:
+        def should_retry(error: Exception) -> bool | float:
+            if not isinstance(error, _Transient) or time.monotonic() >= deadline:
+                return False  # (stamina's own timer starts a moment after the deadline's)
+            if not request.idempotent and not error.unsent:
+                error.reason += " (not retried: Sieve may have taken the request)"
+                return False
+            retry_after = error.retry_after
+            if retry_after is not None and retry_after > self.policy.max_retry_after:
+                error.reason += (
+                    f" (Sieve asked to wait {retry_after:.0f} s, "
+                    f"more than the {self.policy.max_retry_after:.0f} s this action waits)"
+                )
+                return False
+            return True if retry_after is None else retry_after
 
-    def _attempt(self, method: str, path: str, body: Any, label: str, deadline: float) -> _Answer:
+        return should_retry
+
+    def _attempt(self, request: _Request, label: str, deadline: float, seconds: float) -> _Answer:
         """One exchange, on a worker thread given up on at ``deadline``."""
         outcome: list[_Answer | BaseException] = []
         done = threading.Event()
+        timeout = self._http.timeout
+        if request.long_poll is not None:
+            # Sieve holds the answer back until the job ends: no read times out before.
+            timeout = httpx.Timeout(request.long_poll + 5, connect=self.policy.connect_timeout)
 
         def exchange() -> None:
             try:
-                request = self._http.build_request(method, path, json=body)
-                response = self._http.send(request, stream=True)
+                built = self._http.build_request(
+                    request.method,
+                    request.path,
+                    json=request.body,
+                    params=request.params,
+                    timeout=timeout,
+                )
+                response = self._http.send(built, stream=True)
                 try:
                     outcome.append(
                         _Answer(
@@ -305,9 +450,11 @@ class SieveClient:
 
         threading.Thread(target=exchange, name="sieve-request", daemon=True).start()
         if not done.wait(max(0.0, deadline - time.monotonic())):
+            if request.long_poll is not None:
+                raise _StillHeld  # no news within the time the caller gave: not a failure
             raise _Transient(
                 label,
-                f"no complete answer within the request's deadline ({self.policy.timeout:.0f} s)",
+                f"no complete answer within the request's deadline ({seconds:.0f} s)",
                 self,
             )
         result = outcome[0]
@@ -321,10 +468,14 @@ class SieveClient:
                     f"({problem}); not retried. If a proxy inspects TLS on this runner, give "
                     "its CA bundle in SSL_CERT_FILE."
                 ) from None
-            raise _Transient(label, _describe_transport(result), self) from None
+            # Refused or timed out connecting: the request never left.
+            unsent = isinstance(result, httpx.ConnectError | httpx.ConnectTimeout)
+            raise _Transient(label, _describe_transport(result), self, unsent=unsent) from None
         raise result
 
-    def _decode(self, answer: _Answer, label: str, what: str, shape: type[BaseModel]) -> Any:
+    def _decode(
+        self, answer: _Answer, label: str, request: _Request, shape: type[BaseModel]
+    ) -> Any:
         """Status to outcome; the body decoded and scrubbed before anything reads it."""
         status = answer.status
         if status in RETRY_STATUSES:
@@ -333,6 +484,7 @@ class SieveClient:
                 f"HTTP {status}",
                 self,
                 parse_retry_after(answer.headers.get("Retry-After")),
+                unsent=status == 429,  # refused, not taken
             )
         try:
             data: Any = self._secrets.scrub_json(json.loads(answer.body))
@@ -348,7 +500,8 @@ class SieveClient:
             if status == 200:
                 return data
             detail = _detail(data)
-        raise SieveError(_status_message(status, what, detail or "no detail given"))
+        message = _status_message(status, request.what, request.kind, detail or "no detail given")
+        raise SieveError(message, status)
 
     def _model(self, model: type[M], data: Any, what: str) -> M:
         try:
@@ -467,14 +620,14 @@ def _detail(body: Any) -> str:
     return _short(json.dumps(body, ensure_ascii=False))
 
 
-def _status_message(status: int, what: str, detail: str) -> str:
-    owner_function = what.rsplit("@", 1)[0]
+def _status_message(status: int, what: str, kind: str, detail: str) -> str:
+    owner_function = what.rsplit("@", 1)[0].split(":", 1)[0]
     if status == 401:
         return "Sieve rejected the API key (401): check the secret passed as `api-key`"
     if status == 403:
         return f"The API key has no access to `{owner_function}` (403: {detail})"
     if status == 404:
-        return f"Sieve has no function version `{what}` (404: {detail})"
+        return f"Sieve has no {kind} `{what}` (404: {detail})"
     if status == 422:
         return f"Sieve refused the request for `{what}` (422): {detail}"
     if status == 400:

@@ -25,7 +25,15 @@ from .client import RetryPolicy, SieveClient, UnusableEnvironment, check_environ
 from .console import Console
 from .inputs import InputError, InputErrors, Inputs, parse_inputs
 from .report import output_warnings
-from .scaling import EXIT_FAILED, EXIT_INPUT, EXIT_OK, TargetRun, exit_code, scale_all
+from .scaling import (
+    EXIT_FAILED,
+    EXIT_INPUT,
+    EXIT_OK,
+    TargetRun,
+    exit_code,
+    scale_all,
+    stop_smoke_tests,
+)
 from .tls import PendingContext
 from .waiting import Cancelled, Clock, RealClock
 
@@ -114,7 +122,13 @@ def execute(
     for warning in inputs.warnings():
         console.warning(warning)
     with console.group(f"Scaling {title}{' (dry run)' if inputs.dry_run else ''}"), client:
-        scale_all(client, targets, inputs, clock or RealClock(), console.info, runs)
+        try:
+            scale_all(client, targets, inputs, clock or RealClock(), console.info, runs)
+        except Cancelled:
+            # Targets of a fleet run on other threads, which may not get to cancel their
+            # own smoke test job before the step exits: cancel them from here.
+            stop_smoke_tests(client, runs, console.info)
+            raise
     return runs
 
 

@@ -9,6 +9,7 @@ means "use the default", and every rule names the input it belongs to.
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -37,6 +38,8 @@ MAX_NAME = 128
 #: Upper bounds for seconds: a day of waiting, an hour between reads.
 MAX_WAIT_SECONDS = 86_400.0
 MAX_POLL_SECONDS = 3_600.0
+#: The largest smoke test ``inputs`` accepted: a job's inputs, not its data.
+MAX_JOB_INPUTS = 64 * 1024
 #: Sieve is read at most once a second per target, except on a loopback api-url
 #: (a local simulator or a test), where polls may be as close as this.
 MIN_POLL_SECONDS = 1.0
@@ -164,6 +167,21 @@ def _api_url(value: str, quote: Quote) -> str:
     if parts.scheme not in {"http", "https"} or not parts.hostname or parts.username is not None:
         raise _fail(rule)
     return value.rstrip("/")
+
+
+def _job_inputs(value: str, quote: Quote) -> dict[str, Any] | list[Any] | None:
+    if value == "":
+        return None
+    rule = "must be the JSON `inputs` of one job: an object (or a list)"
+    if len(value) > MAX_JOB_INPUTS:
+        raise _fail(f"{rule} of at most {MAX_JOB_INPUTS // 1024} KiB, got {len(value)} bytes")
+    try:
+        data = json.loads(value)
+    except ValueError as error:
+        raise _fail(f"{rule}; it is not JSON ({error})") from None
+    if not isinstance(data, dict | list):
+        raise _fail(f"{rule}, got {quote(value)}")
+    return data
 
 
 def is_loopback(url: str) -> bool:
@@ -347,6 +365,25 @@ class Inputs(BaseModel):
     fail_on_error: Annotated[bool, _check(_boolean)] = _input(
         "fail-on-error", "true", "Fail the step when the version ends in `error`."
     )
+    smoke_test: Annotated[dict[str, Any] | list[Any] | None, _check(_job_inputs)] = _input(
+        "smoke-test",
+        "",
+        "The JSON `inputs` of one job to run on the version once it is ready (implies "
+        "`wait`); the step fails if the job does not finish. Empty: no smoke test.",
+        "JSON",
+    )
+    smoke_test_timeout: Annotated[float, _check(_seconds(MAX_WAIT_SECONDS))] = _input(
+        "smoke-test-timeout",
+        "600",
+        "Seconds the smoke test job may take, from push to finish; then it is cancelled.",
+        "SECONDS",
+    )
+    retire_previous: Annotated[bool, _check(_boolean)] = _input(
+        "retire-previous",
+        "false",
+        "Once the version is ready (and passed its smoke test), set the minimum replicas of "
+        "every earlier version of the function to 0. Their maximum is left as it is.",
+    )
     targets: Annotated[tuple[TargetLine, ...], _check(_targets)] = _input(
         "targets",
         "",
@@ -368,6 +405,11 @@ class Inputs(BaseModel):
     api_url: Annotated[str, _check(_api_url)] = _input(
         "api-url", DEFAULT_API_URL, "Base URL of Sieve's API (proxies, tests).", "URL"
     )
+
+    @property
+    def waits(self) -> bool:
+        """Whether each target is waited for: asked for, or needed by a smoke test."""
+        return self.wait or self.smoke_test is not None
 
     def warnings(self) -> list[str]:
         """What is allowed but worth saying before any request."""
@@ -489,7 +531,7 @@ def _cross_checks(inputs: Inputs) -> list[InputError]:
             for name in ("owner", "function")
             if not getattr(inputs, name)
         )
-    if inputs.wait_for == "replicas" and not inputs.wait:
+    if inputs.wait_for == "replicas" and not inputs.waits:
         errors.append(
             InputError("wait-for", "is `replicas` but `wait` is false: set `wait: true` to wait")
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 #: The documented values of ``Version.build_status``. The schema types it as a plain
 #: string, so any other value is possible and counts as "still in progress".
@@ -66,3 +66,69 @@ class EditFunctionVersionRequest(BaseModel):
 
     def body(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
+
+
+#: Models that only a smoke test or a cool-down reads: built on first use, not at
+#: import, so a plain run does not pay for them.
+_ON_FIRST_USE = ConfigDict(extra="allow", frozen=True, defer_build=True)
+
+
+class VersionList(RootModel[list[Version]]):
+    """``get_function_versions``: one page of versions, newest first."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+#: How a job can end (``Job.status``); ``queued`` and ``processing`` are on the way.
+JOB_ENDINGS = frozenset({"finished", "error", "cancelled"})
+
+
+class PushRequest(BaseModel):
+    """``PushRequest``: one job for one version (``owner/name:version``)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    function: str
+    inputs: dict[str, Any] | list[Any]
+
+
+class PushResponse(BaseModel):
+    """``PushResponse``: the new job; only its ID and status are read."""
+
+    model_config = _ON_FIRST_USE
+
+    id: str = Field(min_length=1, max_length=MAX_VERSION_ID)
+    status: str
+
+
+class Job(BaseModel):
+    """``Job``: a job's state. Its outputs are counted, never shown (they can be large or
+    sensitive); its error is shown cut short, once the key is scrubbed from it."""
+
+    model_config = _ON_FIRST_USE
+
+    id: str = Field(min_length=1, max_length=MAX_VERSION_ID)
+    status: str
+    error: str | None = None
+    outputs: list[Any] = Field(default_factory=list)
+
+    @property
+    def ended(self) -> bool:
+        return self.status in JOB_ENDINGS
+
+
+class StatusResponse(BaseModel):
+    """``StatusResponse``: what ``cancel_job`` answers."""
+
+    model_config = _ON_FIRST_USE
+
+    message: str = ""
+
+
+class DetailedUsage(BaseModel):
+    """``DetailedUsage``: a version's cost over a time window (only the total is read)."""
+
+    model_config = _ON_FIRST_USE
+
+    total_cost_dollars: float
+    total_compute_seconds: float = 0.0

@@ -35,9 +35,15 @@ OUTPUTS: dict[str, str] = {
     "ready-at": "When the version became ready (UTC), or empty.",
     "workers": "The version's `current_workers` object as JSON, or empty.",
     "version": "The whole version object as JSON, as Sieve last returned it.",
+    "smoke-test-job-id": "The ID of the smoke test job, or empty.",
+    "smoke-test-status": "How the smoke test job ended (`finished`, `error`, `cancelled`), "
+    "or empty.",
+    "smoke-test-seconds": "Seconds from pushing the smoke test job to its end, or empty.",
+    "retired": "A JSON array of the earlier versions cooled down (in a dry run: that would "
+    "be), each `version_id` and `previous_min_replicas`; `[]` when none.",
     "results": "A JSON array with one object per target (`target`, `version_id`, "
     "`build_status`, `min_replicas`, `max_replicas`, `previous_min_replicas`, "
-    "`previous_max_replicas`, `changed`, `error`).",
+    "`previous_max_replicas`, `changed`, `error`, `smoke_test`, `retired`).",
 }
 OUTPUT_NAMES = tuple(OUTPUTS)
 _CELL_LIMIT = 120
@@ -89,7 +95,21 @@ def result_object(run: TargetRun, dry_run: bool) -> dict[str, Any]:
         "previous_max_replicas": before.maximum_replicas if before else None,
         "changed": run.changed,
         "error": run.error,
+        "smoke_test": _smoke_object(run),
+        "retired": [
+            {"version_id": r.version_id, "previous_min_replicas": r.previous_min_replicas}
+            for r in run.retired
+        ],
     }
+
+
+def _smoke_object(run: TargetRun) -> dict[str, Any] | None:
+    smoke = run.smoke
+    if smoke is None or smoke.job_id is None:
+        return None
+    seconds = None if smoke.seconds is None else round(smoke.seconds, 1)
+    return {"job_id": smoke.job_id, "status": smoke.status, "seconds": seconds,
+            "error": smoke.error}  # fmt: skip
 
 
 def results(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> list[Any]:
@@ -105,6 +125,7 @@ def outputs(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> dict[
     if len(runs) != 1:
         return values
     run, result = runs[0], result_object(runs[0], dry_run)
+    smoke = result["smoke_test"]
     current = run.current
     workers = current.current_workers if current else None
     values.update(
@@ -119,6 +140,10 @@ def outputs(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> dict[
             "ready-at": secrets.scrub(_text(current.ready_at if current else None)),
             "workers": _json(workers, secrets),
             "version": _version_json(current, secrets),
+            "smoke-test-job-id": secrets.scrub(_text(smoke["job_id"] if smoke else None)),
+            "smoke-test-status": secrets.scrub(_text(smoke["status"] if smoke else None)),
+            "smoke-test-seconds": _text(smoke["seconds"] if smoke else None),
+            "retired": json.dumps(entries[0]["retired"]),
         }
     )
     return values
@@ -196,9 +221,12 @@ def summary(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> str:
         "",
         f"{len(runs)} targets: {changed} {verb}, {unchanged} already as asked, {failed} failed.",
         "",
-        "| | Target | Version | Build | Min | Max | Note |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
+    smoke = any(run.smoke is not None for run in runs)
+    retire = any(run.retire for run in runs)
+    extra = ["Smoke test"] * smoke + ["Earlier versions"] * retire
+    header = ["", "Target", "Version", "Build", "Min", "Max", *extra, "Note"]
+    lines += ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for run in runs:
         low, high = after_bounds(run, dry_run)
         before = run.before
@@ -221,6 +249,12 @@ def summary(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> str:
                             before.maximum_replicas if before else None, high, before is not None
                         ),
                         secrets,
+                    ),
+                    *([cell(_smoke_text(run, dry_run), secrets)] if run.smoke else [" "] * smoke),
+                    *(
+                        [cell(_retire_text(run, dry_run), secrets)]
+                        if run.retire
+                        else [" "] * retire
                     ),
                     cell(run.error or ("changed" if run.changed else "no change"), secrets),
                 ]
@@ -248,11 +282,58 @@ def _summary_one(run: TargetRun, dry_run: bool, title: str, secrets: Secrets) ->
         ),
         ("Waited", "did not wait" if run.waited is None else f"{run.waited:.1f} s"),
     ]
+    if run.smoke is not None:
+        rows.append(("Smoke test", _smoke_text(run, dry_run)))
+    if run.retire:
+        rows.append(("Earlier versions", _retire_text(run, dry_run)))
     lines = [f"### {_ICON[run.outcome]} {title}", "", "| | |", "| --- | --- |"]
     lines += [f"| {name} | {cell(value, secrets)} |" for name, value in rows]
     if run.error:
         lines += ["", f"**Failed:** {cell(run.error, secrets)}"]
+    lines += _retired_table(run, dry_run, secrets)
     return "\n".join(lines) + "\n"
+
+
+def _smoke_text(run: TargetRun, dry_run: bool) -> str:
+    smoke = run.smoke
+    assert smoke is not None
+    if smoke.job_id is None:
+        return "would run once the version is ready" if dry_run else "did not run"
+    took = "" if smoke.seconds is None else f" after {smoke.seconds:.1f} s"
+    said = f": {smoke.error}" if smoke.error else ""
+    outputs = f" ({smoke.outputs} output{'' if smoke.outputs == 1 else 's'}, not shown)"
+    return f"job {smoke.job_id}: {smoke.status}{took}{said}" + (outputs if smoke.passed else "")
+
+
+def _retire_text(run: TargetRun, dry_run: bool) -> str:
+    if run.retire_skipped:
+        return f"left as they were: {run.retire_skipped}"
+    verb = "would cool down" if dry_run else "cooled down"
+    if not run.retired:
+        return "none had warm replicas" if run.outcome == "ok" else "not reached"
+    return f"{verb} {len(run.retired)}: minimum replicas set to 0 (maximum unchanged)"
+
+
+def _retired_table(run: TargetRun, dry_run: bool, secrets: Secrets) -> list[str]:
+    if not run.retired:
+        return []
+    lines = [
+        "",
+        f"**{'Would cool down' if dry_run else 'Cooled down'}** (cost over the last 24 h is "
+        "past cost as Sieve reports it, not a forecast):",
+        "",
+        "| Version | Min replicas before | Cost, last 24 h |",
+        "| --- | --- | --- |",
+    ]
+    for item in run.retired:
+        cost = "not known" if item.cost_dollars is None else f"${item.cost_dollars:,.2f}"
+        if item.note:
+            cost += f" ({item.note})"
+        lines.append(
+            f"| {cell(item.version_id, secrets)} | {item.previous_min_replicas} | "
+            f"{cell(cost, secrets)} |"
+        )
+    return lines
 
 
 def _changed(run: TargetRun, dry_run: bool) -> str:

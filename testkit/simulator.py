@@ -1,12 +1,17 @@
-"""A local Sieve for tests and the demo: the four operations the action uses, in memory.
+"""A local Sieve for tests and the demo: the operations the action uses, in memory.
 
-Standard library only, so it adds no dependency and never loads with the action. It
-follows ``spec/sieve-openapi.json`` and Sieve's documented errors (401 for a missing
-or wrong ``X-API-Key``, 403, 404, 400, FastAPI-style 422), moves each version's
-``build_status`` through ``queued → building → pushing → deploying → ready`` (or
-``error``) over a configurable time, brings warm workers up to the minimum after the
-build, and can inject the faults a real network and service produce: latency, 5xx and
-429 bursts with ``Retry-After``, malformed or truncated bodies, dropped connections.
+Standard library only, so it adds no dependency and is never shipped with the action.
+It follows ``spec/sieve-openapi.json`` and Sieve's documented errors (401 for a missing
+or wrong ``X-API-Key``, 403, 404, 400, FastAPI-style 422). Versions: reading one,
+listing them newest first with ``limit`` and ``offset``, editing their bounds; each
+version's ``build_status`` moves through ``queued → building → pushing → deploying →
+ready`` (or ``error``) over a configurable time, and warm workers come up to the
+minimum after the build. Jobs: pushed to ``owner/name[:version]``, read, awaited (held
+until they end, then 408 after ``await_seconds``, as Sieve's 10 minutes) and
+cancelled, ending as each function's :class:`JobScript` says (finished, error, or
+never). Usage: a version's cost over a time window, from its minimum replicas. Faults
+a real network and service produce can be injected: latency, 5xx and 429 bursts with
+``Retry-After``, malformed or truncated bodies, dropped connections.
 
 Run it: ``python -m testkit.simulator --function acme/whisper --api-key KEY``.
 Control it (tests): the :class:`Simulator` object, or ``/_sim/*`` endpoints (no key).
@@ -27,7 +32,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 STAGES = ("queued", "building", "pushing", "deploying")
 # Fraction of the build time at which each stage begins.
@@ -36,6 +41,12 @@ _ROUTE = re.compile(
     r"/v2/functions/(?P<owner>[^/]+)/(?P<function>[^/]+)"
     r"(?:/versions(?:/(?P<slug>[^/]+)(?P<edit>/edit)?)?)?"
 )
+_JOB = re.compile(r"/v2/jobs/(?P<job>[^/]+)(?P<wait>/await)?")
+_USAGE = re.compile(
+    r"/v2/usage/function/(?P<owner>[^/]+)/(?P<function>[^/]+)/versions/(?P<slug>[^/]+)"
+)
+#: The statuses a job ends in.
+JOB_ENDINGS = frozenset({"finished", "error", "cancelled"})
 
 
 @dataclass
@@ -56,11 +67,36 @@ class SimVersion:
 
 
 @dataclass
+class JobScript:
+    """How the jobs pushed to a function go: ``finished``, ``error`` or ``never`` (runs
+    until cancelled), after ``seconds`` (a fifth of it queued, the rest processing)."""
+
+    outcome: str = "finished"
+    seconds: float = 0.0
+    error: str = "ValueError: the input was refused"
+    outputs: list[Any] = field(default_factory=lambda: [{"type": "str", "data": "ok"}])
+
+
+@dataclass
+class SimJob:
+    id: str
+    function: SimFunction
+    version: SimVersion
+    inputs: Any
+    created: float
+    script: JobScript
+    cancelled_at: float | None = None
+
+
+@dataclass
 class SimFunction:
     owner: str
     name: str
     versions: list[SimVersion] = field(default_factory=list)  # newest first
     forbidden: bool = False
+    jobs: JobScript = field(default_factory=JobScript)
+    #: The usage endpoint answers 403 for this function's versions.
+    usage_forbidden: bool = False
 
 
 @dataclass
@@ -114,6 +150,12 @@ class SimState:
         self.worker_seconds = worker_seconds
         self.latency = latency
         self.functions: dict[tuple[str, str], SimFunction] = {}
+        self.jobs: dict[str, SimJob] = {}
+        #: How long ``/await`` holds a request for a job still running (Sieve: 10 minutes),
+        #: then answers 408.
+        self.await_seconds = 600.0
+        #: Dollars a warm replica costs a day, for the usage endpoint.
+        self.replica_dollars_per_day = 24.0
         self.faults: list[Fault] = []
         self.requests: list[dict[str, Any]] = []
         self.in_flight = 0
@@ -215,6 +257,33 @@ class SimState:
         body.update(version.extra)
         return body
 
+    def job_status(self, job: SimJob) -> str:
+        if job.cancelled_at is not None:
+            return "cancelled"
+        elapsed = self.clock() - job.created
+        if job.script.outcome == "never" or elapsed < job.script.seconds:
+            return "queued" if elapsed < job.script.seconds / 5 else "processing"
+        return job.script.outcome
+
+    def render_job(self, job: SimJob) -> dict[str, Any]:
+        status = self.job_status(job)
+        ended = status in JOB_ENDINGS
+        return {
+            "id": job.id,
+            "function_id": job.version.id[:7],
+            "organization_id": "sim-org",
+            "function": None,
+            "status": status,
+            "created_at": self._iso(job.created),
+            "started_at": self._iso(job.created) if status != "queued" else None,
+            "completed_at": self._iso(self.clock()) if ended else None,
+            "inputs": job.inputs if isinstance(job.inputs, dict) else {},
+            "outputs": job.script.outputs if status == "finished" else [],
+            "error": job.script.error if status == "error" else "",
+            "visibility": "private",
+            "run_id": f"run-{job.id[:8]}",
+        }
+
     def find(
         self, owner: str, name: str, slug: str | None
     ) -> tuple[SimFunction | None, SimVersion | None]:
@@ -249,13 +318,30 @@ def _detail(status: int, detail: Any, headers: dict[str, str] | None = None) -> 
     return status, {"detail": detail}, headers or {}
 
 
-def handle(state: SimState, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+def handle(
+    state: SimState,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+    query: str = "",
+) -> Answer:
     """Answer one API request as Sieve would (faults are applied by the caller)."""
+    if headers.get("x-api-key") != state.api_key and (
+        _ROUTE.fullmatch(path) or _JOB.fullmatch(path) or _USAGE.fullmatch(path)
+        or path == "/v2/push"
+    ):  # fmt: skip
+        return _detail(401, "Unauthorized - valid API Key required.")
+    arguments = dict(parse_qsl(query))
+    if path == "/v2/push":
+        return _push(state, body) if method == "POST" else _detail(405, "Method Not Allowed")
+    if (job := _JOB.fullmatch(path)) is not None:
+        return _job(state, method, unquote(job["job"]), bool(job["wait"]))
+    if (usage := _USAGE.fullmatch(path)) is not None:
+        return _usage(state, method, usage, arguments)
     match = _ROUTE.fullmatch(path)
     if match is None:
         return _detail(404, "Not Found")
-    if headers.get("x-api-key") != state.api_key:
-        return _detail(401, "Unauthorized - valid API Key required.")
     owner, name = unquote(match["owner"]), unquote(match["function"])
     slug = unquote(match["slug"]) if match["slug"] else None
     is_edit = bool(match["edit"])
@@ -270,7 +356,9 @@ def handle(state: SimState, method: str, path: str, headers: dict[str, str], bod
         if function.forbidden and is_edit:
             return _detail(403, "Forbidden.")
         if is_list:
-            return 200, [state.render(v) for v in function.versions], {}
+            limit, offset = int(arguments.get("limit", 500)), int(arguments.get("offset", 0))
+            page = function.versions[offset : offset + limit]
+            return 200, [state.render(v) for v in page], {}
         if slug is None:
             latest = state.render(function.versions[0]) if function.versions else None
             return 200, {"name": name, "owner_name": owner, "latest_version": latest}, {}
@@ -279,6 +367,85 @@ def handle(state: SimState, method: str, path: str, headers: dict[str, str], bod
         if not is_edit:
             return 200, state.render(version), {}
         return _edit(state, version, body)
+
+
+def _push(state: SimState, body: bytes) -> Answer:
+    try:
+        data = json.loads(body or b"null")
+    except ValueError:
+        return _detail(422, [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}])
+    if not isinstance(data, dict) or "inputs" not in data:
+        return _detail(422, [{"loc": ["body", "inputs"], "msg": "Field required",
+                              "type": "missing"}])  # fmt: skip
+    ref = str(data.get("function") or "")
+    owner, _, rest = ref.partition("/")
+    name, _, slug = rest.partition(":")
+    with state.lock:
+        function, version = state.find(owner, name, slug or "latest")
+        if function is None:
+            return _detail(404, "Function not found.")
+        if version is None:
+            return _detail(400, "Invalid function specified.")
+        job = SimJob(
+            str(uuid.uuid4()), function, version, data["inputs"], state.clock(), function.jobs
+        )
+        state.jobs[job.id] = job
+        return (
+            200,
+            {
+                "id": job.id,
+                "run_id": f"run-{job.id[:8]}",
+                "stream_output": False,
+                "status": state.job_status(job),
+                "organization_id": "sim-org",
+                "model_id": version.id,
+                "workflow_id": None,
+            },
+            {},
+        )
+
+
+def _job(state: SimState, method: str, job_id: str, wait: bool) -> Answer:
+    """``GET /v2/jobs/{id}``, ``DELETE`` it, and one look of ``/await`` (the handler
+    repeats that look until the job ends or ``await_seconds`` pass)."""
+    allowed = {"GET"} if wait else {"GET", "DELETE"}
+    if method not in allowed:
+        return _detail(405, "Method Not Allowed")
+    with state.lock:
+        job = state.jobs.get(job_id)
+        if job is None:
+            return _detail(404, "Job not found.")
+        if method == "DELETE":
+            if state.job_status(job) in JOB_ENDINGS:
+                return _detail(400, "Job is not processing.")
+            job.cancelled_at = state.clock()
+            return 200, {"message": f"Job {job_id} cancelled."}, {}
+        if wait and state.job_status(job) not in JOB_ENDINGS:
+            return _detail(408, "Request timeout.")
+        return 200, state.render_job(job), {}
+
+
+def _usage(state: SimState, method: str, match: re.Match[str], arguments: dict[str, str]) -> Answer:
+    if method != "GET":
+        return _detail(405, "Method Not Allowed")
+    try:
+        start, end = float(arguments["start_timestamp"]), float(arguments["end_timestamp"])
+    except (KeyError, ValueError):
+        return _detail(400, "Invalid timestamps provided.")
+    if end < start:
+        return _detail(400, "Invalid timestamps provided.")
+    with state.lock:
+        function, version = state.find(
+            unquote(match["owner"]), unquote(match["function"]), unquote(match["slug"])
+        )
+        if function is not None and function.usage_forbidden:
+            return _detail(403, "Forbidden.")
+        if version is None:
+            return _detail(404, "Function version not found.")
+        days = (end - start) / 86400
+        seconds = version.minimum_replicas * (end - start)
+        dollars = round(version.minimum_replicas * days * state.replica_dollars_per_day, 2)
+        return 200, {"total_compute_seconds": seconds, "total_cost_dollars": dollars}, {}
 
 
 def _edit(state: SimState, version: SimVersion, body: bytes) -> Answer:
@@ -333,6 +500,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._serve("POST")
 
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
     def _serve(self, method: str) -> None:
         state = self.server.state
         length = int(self.headers.get("Content-Length") or 0)
@@ -380,9 +550,7 @@ class _Handler(BaseHTTPRequestHandler):
                         function.versions.remove(version)
             fault = None
         if fault is None:
-            status, payload, headers = handle(
-                state, method, path, dict((k.lower(), v) for k, v in self.headers.items()), body
-            )
+            status, payload, headers = self._handle(state, method, path, body)
             data = json.dumps(payload).encode()
             with state.lock:
                 self._entry["response"] = {"status": status, "body": data.decode()}
@@ -424,6 +592,17 @@ class _Handler(BaseHTTPRequestHandler):
         else:  # pragma: no cover - a typo in a test
             raise ValueError(f"unknown fault kind {fault.kind!r}")
 
+    def _handle(self, state: SimState, method: str, path: str, body: bytes) -> Answer:
+        """:func:`handle`, held back for ``/await`` until the job ends (or gives 408)."""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        query = urlsplit(self.path).query
+        held_until = time.monotonic() + state.await_seconds
+        while True:
+            answer = handle(state, method, path, headers, body, query)
+            if answer[0] != 408 or not path.endswith("/await") or time.monotonic() > held_until:
+                return answer
+            time.sleep(0.02)
+
     def _send(self, status: int, data: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -457,6 +636,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up on an answer (a long poll, a deadline) closed the socket.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def __init__(self, address: tuple[str, int], state: SimState) -> None:
         super().__init__(address, _Handler)
@@ -524,6 +708,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--latency", type=float, default=0.0, help="seconds added to every API answer"
     )
+    parser.add_argument(
+        "--job-outcome",
+        choices=("finished", "error", "never"),
+        default="finished",
+        help="how the jobs pushed to every function end",
+    )
+    parser.add_argument("--job-seconds", type=float, default=1.0, help="how long a job runs")
     parser.add_argument("--ready-file", type=Path, help="write the base URL here once listening")
     args = parser.parse_args(argv)
     sim = Simulator(
@@ -532,6 +723,7 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.function:
         owner, _, name = spec.partition("/")
         sim.state.deploy(owner, name, build_seconds=args.build_seconds)
+        sim.state.functions[(owner, name)].jobs = JobScript(args.job_outcome, args.job_seconds)
     sim.start()
     print(sim.url, flush=True)
     if args.ready_file:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from openapi_core import OpenAPI
@@ -37,13 +38,14 @@ def check_exchanges(openapi: OpenAPI, sim: Simulator) -> int:
             "https://mango.sievedata.com",
             entry["method"].lower(),
             entry["path"],
+            args=dict(parse_qsl(entry["query"])),
             headers=headers,
             data=entry["body"].encode() or None,
             content_type=entry["headers"].get("content-type", "application/json"),
         )
         openapi.validate_request(request)
         response = entry.get("response")
-        if response is not None and response["status"] == 200:
+        if response is not None and response["status"] == 200 and response["body"]:
             openapi.validate_response(
                 request,
                 MockResponse(

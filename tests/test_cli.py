@@ -72,8 +72,11 @@ def test_json_shape(sim: Simulator) -> None:
         "previous_max_replicas",
         "changed",
         "error",
+        "smoke_test",
+        "retired",
     }
     assert result["max_replicas"] == 4
+    assert (result["smoke_test"], result["retired"]) == (None, [])
 
 
 def test_bad_input_exits_2_naming_the_flag(sim: Simulator) -> None:
@@ -151,3 +154,18 @@ def test_under_github_actions_errors_are_workflow_commands_and_json_stays_clean(
 def test_help_lists_flags_named_like_the_inputs(sim: Simulator, flag: str) -> None:
     proc = cli(sim, "--help")
     assert flag in proc.stdout
+
+
+def test_the_cli_smoke_tests_and_cools_down_like_the_action(sim: Simulator) -> None:
+    function = sim.state.functions[("acme", "whisper")]
+    newest = function.versions.pop(0)
+    earlier = sim.state.deploy("acme", "whisper", minimum_replicas=2).id
+    function.versions.insert(0, newest)
+    proc = cli(
+        sim, "--owner", "acme", "--function", "whisper", "--min-replicas", "1",
+        "--smoke-test", '{"text": "hi"}', "--retire-previous", "--json",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    [result] = json.loads(proc.stdout)["results"]
+    assert result["smoke_test"]["status"] == "finished"
+    assert result["retired"] == [{"version_id": earlier, "previous_min_replicas": 2}]

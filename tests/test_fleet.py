@@ -46,6 +46,8 @@ def test_targets_lines_with_comments_defaults_and_overrides(sim: Simulator, step
         "previous_max_replicas": 1,
         "changed": True,
         "error": None,
+        "smoke_test": None,
+        "retired": [],
     }
     assert edits(sim) == [{"minimum_replicas": 2, "maximum_replicas": 2}]
     # More than one target: the single-target outputs are not set.

@@ -37,6 +37,10 @@ SINGLE_OUTPUTS = {
     "ready-at",
     "workers",
     "version",
+    "smoke-test-job-id",
+    "smoke-test-status",
+    "smoke-test-seconds",
+    "retired",
     "results",
 }
 RESULT_KEYS = [
@@ -49,6 +53,8 @@ RESULT_KEYS = [
     "previous_max_replicas",
     "changed",
     "error",
+    "smoke_test",
+    "retired",
 ]
 WORKERS = {"starting": 1, "setup": 0, "active": 0, "idle": 2, "awaiting_resources": None}
 
@@ -115,15 +121,20 @@ def test_one_target_sets_every_output() -> None:
         "previous_max_replicas": 1,
         "changed": True,
         "error": None,
+        "smoke_test": None,
+        "retired": [],
     }
+    assert (values["smoke-test-job-id"], values["smoke-test-status"]) == ("", "")
+    assert (values["smoke-test-seconds"], values["retired"]) == ("", "[]")
     assert all(isinstance(value, str) for value in values.values())
 
 
 def test_nulls_are_empty_strings() -> None:
     values = outputs([failed_run()], dry_run=False, secrets=NONE)
     assert set(values) == SINGLE_OUTPUTS
-    for name in SINGLE_OUTPUTS - {"changed", "results"}:
+    for name in SINGLE_OUTPUTS - {"changed", "results", "retired"}:
         assert values[name] == "", name
+    assert values["retired"] == "[]"
     assert values["changed"] == "false"
     [result] = json.loads(values["results"])
     assert result["error"] == "Sieve has no function version"

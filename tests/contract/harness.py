@@ -264,6 +264,9 @@ class Tap:
             def do_POST(self) -> None:
                 self._relay()
 
+            def do_DELETE(self) -> None:
+                self._relay()
+
             def _relay(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import pytest
@@ -119,7 +119,7 @@ class Contract:
         )
         seen = self.tap.recorded()
         reached = [r for r in self.sim.state.requests if "prism-sync" not in r["path"]]
-        assert sorted((e.method, e.path, e.status) for e in seen) == sorted(
+        assert sorted((e.method, urlsplit(e.path).path, e.status) for e in seen) == sorted(
             (r["method"], r["path"], r.get("response", {}).get("status")) for r in reached
         ), "not every request went through Prism to the simulator and back"
         assert seen, "no request went through Prism"
@@ -135,6 +135,8 @@ def contract(
         state.functions.clear()
         state.requests.clear()
         state.faults.clear()
+        state.jobs.clear()
+        state.await_seconds = 2.0
         state.naive_timestamps = False
         state.worker_seconds = 0.0
     state.deploy("acme", "whisper", version_id=VERSION_ID)  # ready, replicas 0..1
@@ -267,12 +269,71 @@ def _edits_answer_422_with_an_empty_detail(monkeypatch: pytest.MonkeyPatch) -> N
         path: str,
         headers: dict[str, str],
         body: bytes,
+        query: str = "",
     ) -> simulator_module.Answer:
         if method == "POST":
             return 422, {"detail": []}, {}
-        return real(state, method, path, headers, body)
+        return real(state, method, path, headers, body, query)
 
     monkeypatch.setattr(simulator_module, "handle", handle)
+
+
+def test_smoke_test_and_cool_down_of_earlier_versions(contract: Contract) -> None:
+    state = contract.sim.state
+    function = state.functions[("acme", "whisper")]
+    newest = function.versions.pop(0)
+    earlier = [state.deploy("acme", "whisper", minimum_replicas=m).id for m in (2, 0, 1)]
+    function.versions.insert(0, newest)
+    result = contract.run(
+        min_replicas="1", wait="true", poll_interval="0.1",
+        smoke_test='{"text": "hello"}', retire_previous="true",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout
+    assert result.outputs["smoke-test-status"] == "finished"
+    assert [r["version_id"] for r in json.loads(result.outputs["retired"])] == [
+        earlier[2],
+        earlier[0],
+    ]
+    methods = {(e.method, urlsplit(e.path).path.split("/")[2]) for e in contract.check()}
+    assert {("POST", "push"), ("GET", "jobs"), ("GET", "usage"), ("POST", "functions")} <= methods
+
+
+@pytest.mark.parametrize(("outcome", "code"), [("finished", 0), ("error", 1)])
+def test_smoke_test_endings(contract: Contract, outcome: str, code: int) -> None:
+    contract.sim.state.functions[("acme", "whisper")].jobs = simulator_module.JobScript(
+        outcome, seconds=0.3
+    )
+    result = contract.run(min_replicas="1", smoke_test="[1, 2]", poll_interval="0.1")
+    assert result.returncode == code, result.stdout
+    assert result.outputs["smoke-test-status"] == outcome
+    contract.check()
+
+
+def test_a_dry_run_lists_the_versions_it_would_cool_down(contract: Contract) -> None:
+    state = contract.sim.state
+    function = state.functions[("acme", "whisper")]
+    newest = function.versions.pop(0)
+    earlier = state.deploy("acme", "whisper", minimum_replicas=3).id
+    function.versions.insert(0, newest)
+    result = contract.run(min_replicas="1", retire_previous="true", dry_run="true")
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.outputs["retired"]) == [
+        {"version_id": earlier, "previous_min_replicas": 3}
+    ]
+    assert [e.method for e in contract.check()].count("POST") == 0
+
+
+def test_a_smoke_test_job_that_never_ends_is_cancelled(contract: Contract) -> None:
+    contract.sim.state.functions[("acme", "whisper")].jobs = simulator_module.JobScript("never")
+    result = contract.run(
+        min_replicas="1", smoke_test='{"text": "hello"}', smoke_test_timeout="3",
+        poll_interval="0.1",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.outputs["smoke-test-status"] == "cancelled"
+    exchanges = contract.check()
+    assert ("DELETE", 200) in [(e.method, e.status) for e in exchanges]
+    assert ("GET", 408) in [(e.method, e.status) for e in exchanges]  # Sieve's own wait
 
 
 def test_a_422_with_an_empty_detail_is_in_the_contract_and_fails_the_step(
@@ -440,6 +501,19 @@ MOCK_CASES = [
     ),
     # The edit's answer must show the bounds asked (or the step fails there, see
     # docs/assumptions.md): Prism's static answer has 0 for both.
+    # Made-up jobs never end (their status is any string): the smoke test times out and
+    # its job is cancelled. Made-up version lists never hold the target: nothing cooled.
+    MockCase(
+        "smoke-and-retire",
+        {
+            **BOTH,
+            "smoke-test": '{"x": 1}',
+            "smoke-test-timeout": "1",
+            "retire-previous": "true",
+            "poll-interval": "0.1",
+        },
+        codes=frozenset({0, 1}),
+    ),
     MockCase(
         "wait-then-404",
         {**ZEROS, **WAIT},
@@ -488,7 +562,10 @@ def mock_runs(
     lock = threading.Lock()
 
     def prefer(_method: str, path: str) -> str | None:
-        owner = unquote(path.split("/")[3])
+        parts = urlsplit(path).path.split("/")
+        if len(parts) < 4 or parts[2] != "functions":
+            return None  # jobs and usage: Prism's default answers
+        owner = unquote(parts[3])
         case = owners.get(owner)
         if case is None:
             return None
