@@ -272,7 +272,11 @@ class SieveClient:
     def get_version(self, owner: str, function: str, version: str) -> Version:
         """``get_function_version``: the version, ``latest`` resolved by Sieve."""
         return self._call(
-            _Request("GET", _path(owner, function, version), f"{owner}/{function}@{version}"),
+            _Request(
+                "GET",
+                _path("/v2/functions/{}/{}/versions/{}", owner, function, version),
+                f"{owner}/{function}@{version}",
+            ),
             Version,
         )
 
@@ -280,14 +284,14 @@ class SieveClient:
         self, owner: str, function: str, version: str, edit: EditFunctionVersionRequest
     ) -> Version:
         """``edit_function_version``: send only the bounds being changed."""
-        path = _path(owner, function, version) + "/edit"
+        path = _path("/v2/functions/{}/{}/versions/{}/edit", owner, function, version)
         return self._call(
             _Request("POST", path, f"{owner}/{function}@{version}", body=edit.body()), Version
         )
 
     def list_versions(self, owner: str, function: str, *, limit: int, offset: int) -> list[Version]:
         """``get_function_versions``: one page of versions, newest first."""
-        path = "/v2/functions/{}/{}/versions".format(*map(_segment, (owner, function)))
+        path = _path("/v2/functions/{}/{}/versions", owner, function)
         request = _Request(
             "GET",
             path,
@@ -316,7 +320,7 @@ class SieveClient:
         ``seconds``, not the policy's."""
         request = _Request(
             "GET",
-            f"/v2/jobs/{_segment(job_id)}/await",
+            _path("/v2/jobs/{}/await", job_id),
             f"job {job_id}",
             kind="job",
             long_poll=seconds,
@@ -333,14 +337,14 @@ class SieveClient:
     def get_job(self, job_id: str) -> Job:
         """``get_job``."""
         return self._call(
-            _Request("GET", f"/v2/jobs/{_segment(job_id)}", f"job {job_id}", kind="job"), Job
+            _Request("GET", _path("/v2/jobs/{}", job_id), f"job {job_id}", kind="job"), Job
         )
 
     def cancel_job(self, job_id: str, seconds: float) -> None:
         """``cancel_job``, bounded by ``seconds`` (a cancelled step has little time). A job
         that already ended is answered 400: that is not a failure."""
         request = _Request(
-            "DELETE", f"/v2/jobs/{_segment(job_id)}", f"job {job_id}", kind="job", deadline=seconds
+            "DELETE", _path("/v2/jobs/{}", job_id), f"job {job_id}", kind="job", deadline=seconds
         )
         try:
             self._call(request, StatusResponse)
@@ -352,9 +356,7 @@ class SieveClient:
         self, owner: str, function: str, version: str, start: float, end: float
     ) -> DetailedUsage:
         """``function_version_usage``: the version's cost between two POSIX times."""
-        path = "/v2/usage/function/{}/{}/versions/{}".format(
-            *map(_segment, (owner, function, version))
-        )
+        path = _path("/v2/usage/function/{}/{}/versions/{}", owner, function, version)
         request = _Request(
             "GET",
             path,
@@ -572,10 +574,11 @@ def _certificate_problem(error: httpx.TransportError) -> str | None:
     return None
 
 
-def _path(owner: str, function: str, version: str) -> str:
-    # Inputs are checked to be plain names already; this is a second line of defence:
-    # every segment stays one segment, and "." or ".." cannot climb the path.
-    return "/v2/functions/{}/{}/versions/{}".format(*map(_segment, (owner, function, version)))
+def _path(template: str, *names: str) -> str:
+    """``template`` with each name as one quoted path segment. Inputs are checked to be
+    plain names already, and IDs come from Sieve: a second line of defence, so that no
+    value changes the endpoint ("/" is quoted, "." and ".." cannot climb the path)."""
+    return template.format(*map(_segment, names))
 
 
 def _segment(text: str) -> str:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 import pytest
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
+from pytest_httpserver import HTTPServer
 
 from testkit.paths import SPEC
 from testkit.runner import StepResult, run_step
@@ -54,6 +55,25 @@ def check_exchanges(openapi: OpenAPI, sim: Simulator) -> int:
             )
         checked += 1
     return checked
+
+
+@pytest.fixture
+def requests_follow_the_document(httpserver: HTTPServer, openapi: OpenAPI) -> Iterator[None]:
+    """Every request a test sent to ``httpserver`` is one Sieve's OpenAPI document allows
+    (modules that talk to pytest-httpserver use it on every test)."""
+    yield
+    for request, _ in httpserver.log:
+        openapi.validate_request(
+            MockRequest(
+                "https://mango.sievedata.com",
+                request.method.lower(),
+                request.path,
+                headers=dict(request.headers),
+                args=request.args,
+                data=request.get_data() or None,
+                content_type=request.headers.get("Content-Type", "application/json"),
+            )
+        )
 
 
 @pytest.fixture

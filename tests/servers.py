@@ -1,15 +1,21 @@
 """Loopback servers for misbehaviour no HTTP library produces: a raw socket server
-(trickling bodies, silence) and a SOCKS5 proxy (RFC 1928: no authentication, CONNECT
-only), to show that ``ALL_PROXY=socks5://…`` on a runner reaches Sieve through it."""
+(trickling bodies, silence), a server with a self-signed certificate, and a SOCKS5
+proxy (RFC 1928: no authentication, CONNECT only), to show that ``ALL_PROXY=socks5://…``
+on a runner reaches Sieve through it."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import struct
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from pytest_httpserver import HTTPServer
 
 
 @contextlib.contextmanager
@@ -36,6 +42,25 @@ def raw_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
         listener.close()
+
+
+@contextlib.contextmanager
+def self_signed_server(folder: Path) -> Iterator[HTTPServer]:
+    """An HTTPS server whose certificate (for ``localhost``) no CA signed."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+         "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server = HTTPServer(ssl_context=context)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def trickle(connection: socket.socket) -> None:

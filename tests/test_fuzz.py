@@ -300,7 +300,9 @@ def test_any_input_text_is_accepted_or_each_bad_input_is_named(raw: dict[str, st
     # Accepted: every request the client will build addresses the version's endpoint.
     with httpx.Client(base_url=inputs.api_url) as client:
         for target in inputs.resolve_targets():
-            path = _path(target.owner, target.function, target.version)
+            path = _path(
+                "/v2/functions/{}/{}/versions/{}", target.owner, target.function, target.version
+            )
             url = client.build_request("GET", path).url
             segments = url.path.split("/")[-6:]
             assert segments == [

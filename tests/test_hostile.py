@@ -15,7 +15,6 @@ import os
 import re
 import socket
 import ssl
-import subprocess
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -39,7 +38,7 @@ from testkit.runner import StepResult, run_step
 from testkit.simulator import Fault, Simulator
 
 from .conftest import KEY, VERSION_ID
-from .servers import raw_server, socks5_proxy, trickle
+from .servers import raw_server, self_signed_server, socks5_proxy, trickle
 
 DOC = ROOT / "docs" / "reliability.md"
 #: Where the generated part of the document begins; test_faults.py owns what is above.
@@ -429,19 +428,8 @@ CLEAR = "Answers that must be clear errors"
 
 @case("tls", CLEAR, "`api-url` serves a self-signed certificate")
 def _tls(tmp: Path) -> str:
-    cert, key = tmp / "cert.pem", tmp / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-         "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    server = _server(tmp, context)
-    try:
+    with self_signed_server(tmp) as server:
         result, seconds = step(tmp, {**STEP, "api-url": server.url_for("/").rstrip("/")})
-    finally:
-        server.stop()
     assert result.returncode == 1 and seconds < 5, seconds
     return f"failed at once, not retried: exit 1, «{said(result.errors(), 'certificate')}»"
 
