@@ -306,12 +306,15 @@ def _smoke_text(run: TargetRun, dry_run: bool) -> str:
 
 
 def _retire_text(run: TargetRun, dry_run: bool) -> str:
-    if run.retire_skipped:
-        return f"left as they were: {run.retire_skipped}"
     verb = "would cool down" if dry_run else "cooled down"
+    done = f"{verb} {len(run.retired)}: minimum replicas set to 0 (maximum unchanged)"
+    if run.retire_skipped:
+        if run.retired:  # stopped part-way: what was done stays done
+            return f"{done}, then stopped: {run.retire_skipped}"
+        return f"left as they were: {run.retire_skipped}"
     if not run.retired:
         return "none had warm replicas" if run.outcome == "ok" else "not reached"
-    return f"{verb} {len(run.retired)}: minimum replicas set to 0 (maximum unchanged)"
+    return done
 
 
 def _retired_table(run: TargetRun, dry_run: bool, secrets: Secrets) -> list[str]:

@@ -20,6 +20,7 @@ from sieve_action.report import (
     outputs,
     summary,
 )
+from sieve_action.retire import Retired
 from sieve_action.scaling import TargetRun
 from sieve_action.secrets import Secrets
 
@@ -339,3 +340,13 @@ def test_a_huge_version_is_cut_to_its_documented_fields_with_a_warning() -> None
     [warning] = output_warnings([run], NONE)
     assert "over 256 KiB" in warning and VERSION_ID in warning
     assert output_warnings([changed_run()], NONE) == []
+
+
+def test_a_cool_down_stopped_part_way_says_what_was_done() -> None:
+    run = changed_run()
+    run.retire, run.outcome = True, "failed"
+    run.retired = [Retired("v1", 2, 1.5)]
+    run.error = run.retire_skipped = "`acme/whisper@latest`: Forbidden (403)"
+    text = summary([run], dry_run=False, secrets=NONE)
+    assert "cooled down 1: minimum replicas set to 0 (maximum unchanged), then stopped" in text
+    assert "| v1 | 2 | $1.50 |" in text
