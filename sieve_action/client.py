@@ -371,9 +371,7 @@ class SieveClient:
         """The request's answer as ``shape``, after retries; or a SieveError."""
         policy = self.policy
         label = f"{request.method} {request.what}"
-        seconds = request.deadline or policy.timeout
-        if request.long_poll is not None:
-            seconds = request.long_poll
+        seconds = request.long_poll or request.deadline or policy.timeout
         started = time.monotonic()
         deadline = started + seconds
         tries = 0

@@ -8,7 +8,6 @@ that check the repository (check-jsonschema, zizmor at the pedantic persona).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +17,8 @@ import pytest
 import yaml
 
 from testkit.paths import ROOT
+
+from .tools import run_tool, tool
 
 SCRIPT = ROOT / "scripts" / "release_action_yml.py"
 ACTION = ROOT / "action.yml"
@@ -45,21 +46,6 @@ def action(tmp_path: Path) -> Path:
     copy = tmp_path / "action.yml"
     shutil.copyfile(ACTION, copy)
     return copy
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
-    assert found, f"{name} is not installed (it comes from requirements/test.txt)"
-    return found
-
-
-def _run(*command: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    for variable in ("GH_TOKEN", "GITHUB_TOKEN", "ZIZMOR_GITHUB_TOKEN"):
-        env.pop(variable, None)
-    return subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def test_only_the_image_line_changes(action: Path) -> None:
@@ -202,12 +188,12 @@ def test_an_image_key_elsewhere_is_left_alone(action: Path) -> None:
 
 def test_the_released_file_passes_the_schema_and_zizmor(action: Path) -> None:
     assert _release(action).returncode == 0
-    schema = _run(
-        _tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(action)
+    schema = run_tool(
+        tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(action)
     )
     assert schema.returncode == 0, schema.stdout + schema.stderr
-    zizmor = _run(
-        _tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress",
+    zizmor = run_tool(
+        tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress",
         "--format=json", str(action),
     )  # fmt: skip
     assert zizmor.returncode == 0, zizmor.stdout + zizmor.stderr
@@ -218,8 +204,8 @@ def test_zizmor_flags_an_image_by_tag(action: Path) -> None:
     # The reason for the digest: the same file with a tag fails the same audit.
     assert _release(action).returncode == 0
     action.write_text(action.read_text().replace(f"@{DIGEST} #", ":v1 #"))
-    zizmor = _run(
-        _tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress",
+    zizmor = run_tool(
+        tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress",
         "--format=json", str(action),
     )  # fmt: skip
     assert zizmor.returncode != 0

@@ -23,6 +23,8 @@ import yaml
 
 from testkit.paths import ROOT
 
+from .tools import run_tool, tool
+
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
 # The workflow .ci/run runs under act (ci/image/e2e.sh): held to the same rules.
@@ -490,22 +492,6 @@ def test_ci_tests_every_supported_python() -> None:
     assert matrix == ["3.11", "3.12", "3.13"]
 
 
-def _tool(name: str) -> str:
-    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
-    assert found, f"{name} is not installed (it comes from requirements/test.txt)"
-    return found
-
-
-def _run(*command: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    # No token: the offline audits only, whatever the environment holds.
-    for variable in ("GH_TOKEN", "GITHUB_TOKEN", "ZIZMOR_GITHUB_TOKEN"):
-        env.pop(variable, None)
-    return subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-
-
 def _paths(paths: list[Path]) -> list[str]:
     return [_name(path) for path in paths]
 
@@ -518,10 +504,10 @@ def test_zizmor_finds_nothing() -> None:
     # default it is skipped with a warning, and the run passes).
     files = [ACTION, DEPENDABOT, *ALL_WORKFLOWS]
     command = [
-        _tool("zizmor"), "--offline", "--persona", "pedantic", "--strict-collection",
+        tool("zizmor"), "--offline", "--persona", "pedantic", "--strict-collection",
         "--no-progress",
     ]  # fmt: skip
-    result = _run(*command, "--format=json", *_paths(files))
+    result = run_tool(*command, "--format=json", *_paths(files))
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout) == []
 
@@ -536,5 +522,5 @@ def test_zizmor_finds_nothing() -> None:
     ids=["workflows", "action", "dependabot"],
 )
 def test_check_jsonschema_accepts(schema: str, paths: list[Path]) -> None:
-    result = _run(_tool("check-jsonschema"), "--builtin-schema", schema, *_paths(paths))
+    result = run_tool(tool("check-jsonschema"), "--builtin-schema", schema, *_paths(paths))
     assert result.returncode == 0, result.stdout + result.stderr
