@@ -449,9 +449,12 @@ def script(state: SimState, phase: Phase, patch: Mapping[str, Any] | None) -> No
 
 class Outage:
     """Sieve going down: a TCP proxy in front of the simulator that, when the first
-    request of ``phase`` reaches it, drops every connection and closes its port, which
-    refuses connections from then on. For the read it is down from the start: a
-    closed port."""
+    request of ``phase`` reaches it, drops every connection and stops listening, so that
+    its port refuses connections from then on. For the read it is down from the start.
+
+    The port stays bound (by a socket that does not listen) until :meth:`close`: freed,
+    it could go to another cell's simulator, which would then answer this cell's
+    "refused" connections."""
 
     def __init__(self, upstream: str, phase: Phase) -> None:
         parts = urlsplit(upstream)
@@ -461,6 +464,7 @@ class Outage:
         self._listener.settimeout(0.1)
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         self._open: list[socket.socket] = []
+        self._holder: socket.socket | None = None
         self._lock = threading.Lock()
         self._down = threading.Event()
         if phase == "read":
@@ -470,12 +474,24 @@ class Outage:
 
     def go_down(self) -> None:
         with self._lock:
+            if self._down.is_set():
+                return
             self._down.set()
+            port = self._listener.getsockname()[1]
             self._listener.close()
+            self._holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self._holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self._holder.bind(("127.0.0.1", port))
             for sock in self._open:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
+
+    def close(self) -> None:
+        """Down for good, and the port given back."""
+        self.go_down()
+        if self._holder is not None:
+            self._holder.close()
 
     def _accept(self) -> None:
         while not self._down.is_set():
@@ -594,7 +610,7 @@ def run_cell(cell: Cell, tmp: Path) -> Observation:
         return obs
     finally:
         if outage is not None:
-            outage.go_down()
+            outage.close()
         sim.stop()
 
 
