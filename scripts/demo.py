@@ -14,7 +14,6 @@ from testkit.runner import run_step
 from testkit.simulator import JobScript, Simulator
 
 KEY = "sk-demo-0a1b2c3d4e5f60718293"
-SHOWN = ("owner", "function", "min-replicas", "wait-for", "smoke-test", "retire-previous")
 
 
 def main() -> int:
@@ -37,8 +36,10 @@ def main() -> int:
             "retire-previous": "true",
             "api-url": sim.url,
         }
-        given = " ".join(f"INPUT_{name.upper()}='{inputs[name]}'" for name in SHOWN)
-        print(f"$ {given} ... python entrypoint.py\n")
+        # Every input the step gets, the key as the runner would show it.
+        shown = {**inputs, "api-key": "***"}
+        given = " \\\n    ".join(f"INPUT_{name.upper()}='{value}'" for name, value in shown.items())
+        print(f"$ {given} \\\n    python entrypoint.py\n")
         result = run_step(inputs, Path(tmp))
         print(result.stdout + result.stderr, end="")
         print(f"\nexit code {result.returncode}\n")

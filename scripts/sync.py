@@ -1,23 +1,40 @@
-"""Write what is derived from the inputs and outputs the code declares: the ``inputs:`` and
-``outputs:`` of ``action.yml``, and the README's two tables.
+"""Write what is derived from what the code declares: the ``inputs:`` and ``outputs:`` of
+``action.yml``, and the README's tables of inputs, outputs and exit codes and its
+paragraphs of input rules and retries.
 
     python scripts/sync.py           # rewrite them
     python scripts/sync.py --check   # exit 1 if any differs (tests/test_docs.py does this)
 
 An input is declared once, in ``sieve_action/inputs.py`` (name, default, rule, help); an
-output in ``sieve_action/report.py``. Edit there, then run this.
+output in ``sieve_action/report.py``; exit codes in ``sieve_action/errors.py``. Edit
+there, then run this. Run with any Python: it moves to the project's ``.venv`` (made
+by ``scripts/test.sh``) when the one it was started with lacks the dependencies.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+try:
+    import pydantic  # noqa: F401
+except ImportError:  # started outside the venv
+    venv = ROOT / ".venv" / "bin" / "python"
+    if not venv.exists() or Path(sys.executable) == venv:
+        raise SystemExit(
+            "scripts/sync.py needs the project's venv: run scripts/test.sh once"
+        ) from None
+    os.execv(venv, [str(venv), *sys.argv])  # noqa: S606 - the same script, in the venv
+
+from sieve_action import rules  # noqa: E402
+from sieve_action.client import RetryPolicy  # noqa: E402
+from sieve_action.errors import SIGNAL_MEANING, ExitCode  # noqa: E402
 from sieve_action.inputs import spec  # noqa: E402
 from sieve_action.report import OUTPUTS  # noqa: E402
 
@@ -25,6 +42,9 @@ ACTION_YML = ROOT / "action.yml"
 README = ROOT / "README.md"
 INPUTS_MARK = "<!-- inputs: made by scripts/sync.py from sieve_action/inputs.py -->"
 OUTPUTS_MARK = "<!-- outputs: made by scripts/sync.py from sieve_action/report.py -->"
+RULES_MARK = "<!-- rules: made by scripts/sync.py from sieve_action/rules.py -->"
+EXITS_MARK = "<!-- exit codes: made by scripts/sync.py from sieve_action/errors.py -->"
+RETRIES_MARK = "<!-- retries: made by scripts/sync.py from sieve_action/client.py -->"
 
 
 def _quoted(text: str) -> str:
@@ -68,13 +88,60 @@ def outputs_table() -> str:
     return "\n".join(rows)
 
 
+def rules_text() -> str:
+    r = rules
+    return (
+        "Rules, checked before any request: replica counts are whole numbers from 0 to "
+        f"{r.MAX_REPLICAS_VALUE}, and min ≤ max when both are given; `owner` and `function` "
+        "are single names of letters, digits, `.`, `_` and `-`, at most "
+        f"{r.MAX_NAME} characters; `version` is `latest` or an ID (prefix) of letters, digits "
+        "and `-`; booleans are YAML booleans ("
+        + ", ".join(f"`{word}`" for word in r.BOOLEANS)
+        + f"); `wait-timeout` is at most {r.MAX_WAIT_SECONDS:g} seconds; `poll-interval` is "
+        f"{r.MIN_POLL_SECONDS:g} to {r.MAX_POLL_SECONDS:g} seconds (from "
+        f"{r.MIN_LOOPBACK_POLL_SECONDS:g} on a loopback `api-url`, for tests); `smoke-test` is "
+        f"JSON as RFC 8259 has it (no `NaN`, no name twice) of at most "
+        f"{r.MAX_JOB_INPUTS // 1024} KiB; `api-url` is an `http://` or `https://` URL with no "
+        "query (plain `http://` to another machine is warned about); a function version is "
+        "named once in `targets`; and no input but `api-key` may hold the key. When only one "
+        "bound is given and it contradicts the other's current value, the step fails before "
+        "the edit and suggests setting both."
+    )
+
+
+def exits_table() -> str:
+    rows = ["| Exit | Meaning |", "| --- | --- |"]
+    rows += [f"| {code.value} | {_cell(code.meaning)} |" for code in ExitCode]
+    rows.append(f"| 128+N | {_cell(SIGNAL_MEANING)} |")
+    return "\n".join(rows)
+
+
+def retries_text() -> str:
+    p = RetryPolicy()
+    return (
+        "Each request is retried on its own, with exponential backoff and jitter: at most "
+        f"{p.attempts} attempts and a hard {p.timeout:g} s for the request and all its "
+        f"attempts, whatever the server does; a `Retry-After` up to {p.max_retry_after:g} s "
+        "is honoured. 400, 401, 403, 404, 422 and certificate failures are never retried. A "
+        f"wait ends within `wait-timeout` plus at most one request's {p.timeout:g} s. Answers "
+        f"over {p.max_answer_bytes // 1024} KiB once decompressed are refused."
+    )
+
+
 def readme(current: str) -> str:
-    """``current`` with the table after each marker made from the code."""
-    for mark, table in ((INPUTS_MARK, inputs_table()), (OUTPUTS_MARK, outputs_table())):
+    """``current`` with the block after each marker made from the code."""
+    blocks = (
+        (INPUTS_MARK, inputs_table()),
+        (OUTPUTS_MARK, outputs_table()),
+        (RULES_MARK, rules_text()),
+        (EXITS_MARK, exits_table()),
+        (RETRIES_MARK, retries_text()),
+    )
+    for mark, table in blocks:
         before, found, after = current.partition(mark + "\n\n")
         if not found:
             raise SystemExit(f"README.md has no {mark!r} followed by a blank line")
-        _, _, rest = after.partition("\n\n")  # the old table runs to the next blank line
+        _, _, rest = after.partition("\n\n")  # the old block runs to the next blank line
         current = before + mark + "\n\n" + table + "\n\n" + rest
     return current
 

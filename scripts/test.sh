@@ -12,4 +12,5 @@ npm ci --prefix tests/contract --no-audit --no-fund --loglevel=error
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy --strict sieve_action testkit tests scripts bench ci/image/check_image.py
-.venv/bin/python -m pytest "$@"
+# On every core (PYTEST_WORKERS=0 runs them in this process).
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-auto}" "$@"

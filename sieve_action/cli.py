@@ -1,10 +1,10 @@
 """``sieve-action`` on the command line, for GitLab CI, cron, or a person.
 
 Flags are the action's inputs, made from the same declarations and checked by the same
-rules. The key comes only from ``SIEVE_API_KEY``: a flag would put it in the process
-list and in shell history. Progress goes to stderr, the result to stdout (``--json``
-for machines). Workflow commands appear only under GitHub Actions. Exit codes are the
-action's (see :mod:`sieve_action.driver`).
+rules, and every message names an input as its flag. The key comes only from
+``SIEVE_API_KEY``: a flag would put it in the process list and in shell history.
+Progress goes to stderr, the result to stdout (``--json`` for machines). Workflow
+commands appear only under GitHub Actions. Exit codes: :class:`~.errors.ExitCode`.
 """
 
 from __future__ import annotations
@@ -13,62 +13,93 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__
 from .console import Console
-from .driver import drive
-from .inputs import MISSING_KEY, InputError, spec
+from .driver import Edge, run_step
+from .errors import ExitCode, InputError, exit_codes_text
+from .inputs import INPUT_NAMES, KEY_VARIABLE, spec
+from .record import StepResult
 from .report import closing_line, results
-from .scaling import EXIT_INPUT, TargetRun
+from .rules import MISSING_KEY
 
-#: Inputs whose flag is not ``--<name> VALUE``.
-TARGETS_FLAG = "--targets-file"
-KEY_VARIABLE = "SIEVE_API_KEY"
+#: Inputs whose flag is not ``--<name>``: the key (only from the environment), a file
+#: of targets, and the function version (``--version`` prints the program's).
+FLAGS = {"api-key": KEY_VARIABLE, "targets": "--targets-file", "version": "--function-version"}
+_NAMES = "|".join(map(re.escape, INPUT_NAMES))
+_HYPHENATED = "|".join(re.escape(name) for name in INPUT_NAMES if "-" in name)
+#: An input named in a message: in backticks, as a workflow sets it (``name: value``),
+#: or bare when its name cannot be an ordinary word (``wait-timeout``).
+_NAMED = re.compile(rf"`({_NAMES})`|(?<![\w-])({_NAMES}): |(?<![\w`-])({_HYPHENATED})(?![\w`-])")
 
 
 def flag(name: str) -> str:
     """How the CLI names an input in its messages."""
-    return {"api-key": KEY_VARIABLE, "targets": TARGETS_FLAG}.get(name, f"--{name}")
+    return FLAGS.get(name, f"--{name}")
+
+
+def words(text: str) -> str:
+    """A message in the CLI's terms: each input named as the action names it
+    (`` `min-replicas` ``, ``min-replicas: 3``) becomes its flag (`` `--min-replicas` ``,
+    ``--min-replicas 3``)."""
+
+    def reword(match: re.Match[str]) -> str:
+        if match[1]:
+            return f"`{flag(match[1])}`"
+        if match[2]:
+            return f"{flag(match[2])} "
+        return flag(match[3])
+
+    return _NAMED.sub(reword, text)
 
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sieve-action",
         description="Set the replica bounds of Sieve function versions, wait for them, report.",
-        epilog=f"The API key is read from {KEY_VARIABLE}. Exit codes: 0 success, 1 failure at "
-        "Sieve or in a build, 2 bad input, 3 wait timed out, 128+N stopped by signal N.",
+        epilog=f"The API key is read from {KEY_VARIABLE}. Exit codes: {exit_codes_text()}.",
     )
     for item in spec():
         default = f" (default: {item.default})" if item.default else ""
+        help = words(item.help)
         if item.name == "api-key":
             continue  # only from the environment
         if item.name == "targets":
             parser.add_argument(
-                TARGETS_FLAG,
+                flag(item.name),
+                dest="targets",
                 type=Path,
                 metavar="FILE",
-                help=f"{item.help} A file of such lines; - for stdin.",
+                help=f"{help} A file of such lines; - for stdin.",
             )
         elif item.boolean:
             parser.add_argument(
-                f"--{item.name}",
+                flag(item.name),
+                dest=item.name.replace("-", "_"),
                 action=argparse.BooleanOptionalAction,
                 default=None,
-                help=item.help + default,
+                help=help + default,
             )
         else:
-            parser.add_argument(f"--{item.name}", metavar=item.metavar, help=item.help + default)
+            parser.add_argument(
+                flag(item.name),
+                dest=item.name.replace("-", "_"),
+                metavar=item.metavar,
+                help=help + default,
+            )
     parser.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
-    parser.add_argument("--version-info", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 
-def raw_inputs(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, str | None]:
-    """The flags as the strings a workflow would give (``None``: not given)."""
+def raw_inputs(args: argparse.Namespace) -> dict[str, str | None]:
+    """The flags as the strings a workflow would give (``None``: not given). The key is
+    not among them: the driver reads it from the environment."""
     raw: dict[str, str | None] = {}
     for item in spec():
         if item.name in {"api-key", "targets"}:
@@ -77,9 +108,8 @@ def raw_inputs(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str
         if isinstance(value, bool):
             value = "true" if value else "false"
         raw[item.name] = value
-    raw["api-key"] = environ.get(KEY_VARIABLE, "").strip()
-    if args.targets_file is not None:
-        path = args.targets_file
+    if args.targets is not None:
+        path = args.targets
         raw["targets"] = sys.stdin.read() if str(path) == "-" else path.read_text()
     return raw
 
@@ -87,45 +117,41 @@ def raw_inputs(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str
 def describe(error: InputError) -> str:
     if error.kind == MISSING_KEY:
         return f"{KEY_VARIABLE} is not set: export the Sieve API key in the environment"
-    return f"{flag(error.name)} {error.rule}"
+    return f"{flag(error.name)} {words(error.rule)}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    console = Console(github=os.environ.get("GITHUB_ACTIONS") == "true")
+    console = Console(github=os.environ.get("GITHUB_ACTIONS") == "true", words=words)
     try:
-        raw = raw_inputs(args, os.environ)
-    except OSError as problem:
-        console.error(f"{TARGETS_FLAG}: cannot read {args.targets_file}: {problem.strerror}")
-        return EXIT_INPUT
-    result = sys.stdout
+        raw = raw_inputs(args)
+    except (OSError, UnicodeDecodeError) as problem:
+        reason = getattr(problem, "strerror", None) or "it is not UTF-8 text"
+        console.error(f"{flag('targets')}: cannot read {args.targets}: {reason}")
+        return ExitCode.INPUT
+    out = sys.stdout
 
-    def publish(runs: Sequence[TargetRun], dry_run: bool, code: int) -> bool:
-        print_result(result, console, runs, dry_run, code, as_json=args.json)
+    def publish(result: StepResult) -> bool:
+        print_result(out, console, result, as_json=args.json)
         return True
 
+    edge = Edge(describe=describe, publish=publish, results_place="the results printed")
     # Under GitHub, workflow commands must not mix with the JSON on stdout; the runner
     # reads them from stderr too.
     with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
-        return drive(raw, console, describe=describe, publish=publish, environ=os.environ)
+        return run_step(raw, console, edge, environ=os.environ)
 
 
-def print_result(
-    out: TextIO,
-    console: Console,
-    runs: Sequence[TargetRun],
-    dry_run: bool,
-    code: int,
-    *,
-    as_json: bool,
-) -> None:
+def print_result(out: TextIO, console: Console, result: StepResult, *, as_json: bool) -> None:
+    runs, dry_run = result.runs, result.dry_run
     if as_json:
         document = {
-            "exit_code": code,
+            "exit_code": int(result.code),
             "dry_run": dry_run,
             "results": results(runs, dry_run, console.secrets),
+            "problems": list(result.problems),
         }
-        print(console.scrub(json.dumps(document, indent=2)), file=out, flush=True)
+        print(console.printable(json.dumps(document, indent=2)), file=out, flush=True)
     else:
         for run in runs:
-            print(console.scrub(closing_line(run, dry_run)), file=out, flush=True)
+            print(console.printable(closing_line(run, dry_run)), file=out, flush=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import ssl
 import threading
 import time
@@ -28,13 +29,14 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 import stamina
 from pydantic import BaseModel, ValidationError
 
 from . import __version__
+from .errors import AnswerTooLarge, RetriesExhausted, SieveError, UnusableEnvironment
 from .models import (
     DetailedUsage,
     EditFunctionVersionRequest,
@@ -45,6 +47,7 @@ from .models import (
     Version,
     VersionList,
 )
+from .network import certificate_problem, describe_failure, route
 from .secrets import Secrets
 from .tls import PendingContext
 
@@ -52,9 +55,8 @@ M = TypeVar("M", bound=BaseModel)
 
 USER_AGENT = f"sieve-action/{__version__} (python-httpx/{httpx.__version__})"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-#: The proxy variables httpx reads (either case), and the schemes it can use.
-PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
-PROXY_SCHEMES = frozenset({"http", "https", "socks5", "socks5h"})
+#: How often a long poll says it is still waiting (see waiting.PROGRESS_SECONDS).
+HEARTBEAT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -73,24 +75,6 @@ class RetryPolicy:
     read_timeout: float = 20.0
     #: The largest answer accepted, decompressed: a version is a few KB.
     max_answer_bytes: int = 1 << 20
-
-
-class SieveError(Exception):
-    """A failure at Sieve that a person has to act on; the message says how. ``status``
-    is Sieve's HTTP status, when the failure is an answer."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class RetriesExhausted(SieveError):
-    """Transient failures went on past the retry policy's attempts or time."""
-
-
-class UnusableEnvironment(Exception):
-    """A setting of the runner's environment the HTTP client cannot use (a proxy
-    variable, ``SSL_CERT_FILE``); the message names it. Found before any request."""
 
 
 class _Transient(Exception):
@@ -146,6 +130,8 @@ class _Request:
     deadline: float | None = None
     #: A long poll: Sieve holds the answer up to this many seconds.
     long_poll: float | None = None
+    #: Told the seconds so far, every :data:`HEARTBEAT_SECONDS` while an answer is awaited.
+    heartbeat: Callable[[float], None] | None = None
 
 
 def log_retry(details: stamina.instrumentation.RetryDetails) -> None:
@@ -177,32 +163,6 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     current = time.time() if now is None else now
     return max(0.0, when.timestamp() - current)
-
-
-def check_environment(environ: Mapping[str, str]) -> None:
-    """Refuse a proxy variable httpx could not use, naming it, before any request.
-
-    httpx reads them all when the client is made, whatever the URL's scheme, and
-    raises from its constructor: a developer's ``ALL_PROXY=ftp://…`` must be one clear
-    error, not a traceback.
-    """
-    for name in PROXY_VARIABLES:
-        for variable in (name, name.lower()):
-            value = environ.get(variable, "").strip()
-            if not value:
-                continue
-            url = value if "://" in value else f"http://{value}"
-            try:
-                scheme = urlsplit(url).scheme.lower()
-                usable = scheme in PROXY_SCHEMES and httpx.URL(url).host != ""
-            except (ValueError, httpx.InvalidURL):
-                usable = False
-            if not usable:
-                raise UnusableEnvironment(
-                    f"The environment variable {variable} holds a proxy the action cannot use: "
-                    "it must be an http://, https://, socks5:// or socks5h:// URL with a host "
-                    f"and a valid port. Fix or unset {variable} for this step."
-                )
 
 
 def _http_client(
@@ -253,11 +213,14 @@ class SieveClient:
         log: Callable[[str], None] = lambda _: None,
         transport: httpx.BaseTransport | None = None,
         tls: PendingContext | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.policy = policy or RetryPolicy()
         self.log = log
         self._secrets = secrets or Secrets()
         self._http = _http_client(api_url, api_key, self.policy, transport, tls)
+        #: Where requests go, in words, for failures to name (a proxy's password left out).
+        self.route = route(api_url, os.environ if environ is None else environ)
 
     def __enter__(self) -> SieveClient:
         return self
@@ -314,16 +277,19 @@ class SieveClient:
         )
         return self._call(request, PushResponse)
 
-    def await_job(self, job_id: str, seconds: float) -> Job | None:
+    def await_job(
+        self, job_id: str, seconds: float, heartbeat: Callable[[float], None] | None = None
+    ) -> Job | None:
         """``get_job_await``: the job once it ends, or None when Sieve's own wait (10
         minutes, then 408) or ``seconds`` ran out first. A long poll: its deadline is
-        ``seconds``, not the policy's."""
+        ``seconds``, not the policy's; ``heartbeat`` hears how long it has been held."""
         request = _Request(
             "GET",
             _path("/v2/jobs/{}/await", job_id),
             f"job {job_id}",
             kind="job",
             long_poll=seconds,
+            heartbeat=heartbeat,
         )
         try:
             return self._call(request, Job)
@@ -334,15 +300,19 @@ class SieveClient:
                 return None
             raise
 
-    def get_job(self, job_id: str) -> Job:
-        """``get_job``."""
+    def get_job(self, job_id: str, seconds: float | None = None) -> Job:
+        """``get_job``, bounded by ``seconds`` when given (else the policy's deadline)."""
         return self._call(
-            _Request("GET", _path("/v2/jobs/{}", job_id), f"job {job_id}", kind="job"), Job
+            _Request(
+                "GET", _path("/v2/jobs/{}", job_id), f"job {job_id}", kind="job", deadline=seconds
+            ),
+            Job,
         )
 
-    def cancel_job(self, job_id: str, seconds: float) -> None:
-        """``cancel_job``, bounded by ``seconds`` (a cancelled step has little time). A job
-        that already ended is answered 400: that is not a failure."""
+    def cancel_job(self, job_id: str, seconds: float) -> bool:
+        """``cancel_job``, bounded by ``seconds`` (a cancelled step has little time): True
+        when Sieve cancelled it, False when Sieve answered 400, which it does for a job
+        that already ended (read it to know how); SieveError for anything else."""
         request = _Request(
             "DELETE", _path("/v2/jobs/{}", job_id), f"job {job_id}", kind="job", deadline=seconds
         )
@@ -351,6 +321,8 @@ class SieveClient:
         except SieveError as error:
             if error.status != 400:
                 raise
+            return False
+        return True
 
     def version_usage(
         self, owner: str, function: str, version: str, start: float, end: float
@@ -449,7 +421,13 @@ class SieveClient:
                 done.set()
 
         threading.Thread(target=exchange, name="sieve-request", daemon=True).start()
-        if not done.wait(max(0.0, deadline - time.monotonic())):
+        started = time.monotonic()
+        while not done.wait(max(0.0, min(deadline - time.monotonic(), HEARTBEAT_SECONDS))):
+            if time.monotonic() >= deadline:
+                break
+            if request.heartbeat is not None:
+                request.heartbeat(time.monotonic() - started)
+        if not done.is_set():
             if request.long_poll is not None:
                 raise _StillHeld  # no news within the time the caller gave: not a failure
             raise _Transient(
@@ -461,7 +439,7 @@ class SieveClient:
         if isinstance(result, _Answer):
             return result
         if isinstance(result, httpx.TransportError):
-            problem = _certificate_problem(result)
+            problem = certificate_problem(result)
             if problem is not None:
                 raise SieveError(
                     f"The TLS certificate of {self._http.base_url.host} could not be verified "
@@ -470,7 +448,8 @@ class SieveClient:
                 ) from None
             # Refused or timed out connecting: the request never left.
             unsent = isinstance(result, httpx.ConnectError | httpx.ConnectTimeout)
-            raise _Transient(label, _describe_transport(result), self, unsent=unsent) from None
+            reason = self._secrets.scrub(describe_failure(result, self.route))
+            raise _Transient(label, reason, self, unsent=unsent) from None
         raise result
 
     def _decode(
@@ -487,7 +466,7 @@ class SieveClient:
                 unsent=status == 429,  # refused, not taken
             )
         try:
-            data: Any = self._secrets.scrub_json(json.loads(answer.body))
+            data: Any = self._secrets.scrub_json(_well_formed(json.loads(answer.body)))
         except ValueError:  # not JSON (UnicodeDecodeError included)
             if status == 200:
                 raise _Transient(
@@ -525,11 +504,11 @@ def _read(response: httpx.Response, cap: int) -> bytes:
     """
     if response.is_stream_consumed:  # made in memory (httpx.MockTransport): already read
         if len(response.content) > cap:
-            raise _TooLarge(cap)
+            raise AnswerTooLarge(cap)
         return response.content
     declared = response.headers.get("Content-Length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > cap:
-        raise _TooLarge(cap)
+        raise AnswerTooLarge(cap)
     encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in {"identity", "", "gzip", "x-gzip"}:
         raise SieveError(
@@ -543,33 +522,25 @@ def _read(response: httpx.Response, cap: int) -> bytes:
             out = inflate.decompress(data, cap + 1 - len(body))
             body += out
             if len(body) > cap:
-                raise _TooLarge(cap)
+                raise AnswerTooLarge(cap)
             data = inflate.unconsumed_tail
         if inflate is None:
             body += data
         if len(body) > cap:
-            raise _TooLarge(cap)
+            raise AnswerTooLarge(cap)
     return bytes(body)
 
 
-class _TooLarge(SieveError):
-    def __init__(self, cap: int) -> None:
-        super().__init__(
-            f"Sieve's answer is larger than {cap // 1024} KiB once decompressed; a version "
-            "is a few KB, so something between the runner and Sieve is sending something else"
-        )
-
-
-def _certificate_problem(error: httpx.TransportError) -> str | None:
-    """Why the server's certificate was refused, if that is what failed."""
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return cause.verify_message or "certificate verify failed"
-        cause = cause.__cause__ or cause.__context__
-    if "CERTIFICATE_VERIFY_FAILED" in str(error):
-        return "certificate verify failed"
-    return None
+def _well_formed(value: Any) -> Any:
+    """Every string of a decoded JSON value encodable as UTF-8: JSON may escape a lone
+    surrogate (``\\udcff``), which no file, log or header can hold; it becomes U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {_well_formed(k): _well_formed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_well_formed(v) for v in value]
+    return value
 
 
 def _path(template: str, *names: str) -> str:
@@ -582,20 +553,6 @@ def _path(template: str, *names: str) -> str:
 def _segment(text: str) -> str:
     quoted = quote(text, safe="")
     return quoted.replace(".", "%2E") if quoted.strip(".") == "" else quoted
-
-
-def _describe_transport(error: httpx.TransportError) -> str:
-    kind = {
-        httpx.ConnectTimeout: "timed out connecting",
-        httpx.ConnectError: "could not connect",
-        httpx.ReadTimeout: "timed out waiting for the answer",
-        httpx.RemoteProtocolError: "the connection broke mid-answer",
-        httpx.ProxyError: "the proxy refused or failed the connection",
-    }
-    for cls, text in kind.items():
-        if isinstance(error, cls):
-            return text
-    return f"network error ({type(error).__name__})"
 
 
 def _short(text: str) -> str:

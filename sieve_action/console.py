@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -48,6 +48,8 @@ class Console:
     #: Where plain lines go outside GitHub; workflow commands always go to stdout.
     stream: TextIO = field(default_factory=lambda: sys.stderr)
     secrets: Secrets = field(default_factory=Secrets)
+    #: Rewords a message in the edge's terms (the CLI names inputs as its flags).
+    words: Callable[[str], str] = field(default=lambda text: text)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def mask(self, secret: str) -> None:
@@ -61,7 +63,12 @@ class Console:
                 self._command("add-mask", piece)
 
     def scrub(self, text: str) -> str:
-        return self.secrets.scrub(text)
+        return self.words(self.secrets.scrub(text))
+
+    def printable(self, text: str) -> str:
+        """Text scrubbed and safe to write as UTF-8: a lone surrogate (which Sieve's JSON
+        may carry as an escape) becomes U+FFFD instead of failing the write."""
+        return self.scrub(text).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
     def info(self, message: str) -> None:
         # One physical line, so text from Sieve can never start a workflow command.
@@ -83,6 +90,18 @@ class Console:
             self._command("error", self.scrub(message), title=self.scrub(title))
         else:
             self._plain("error: " + " ".join(self.scrub(message).splitlines()))
+
+    def bug(self, error: BaseException) -> str:
+        """An unexpected error (a bug): one error line, then its traceback folded, the
+        key kept out of both. Returns the error line."""
+        import traceback  # only a bug pays for the import
+
+        title = f"sieve-action failed unexpectedly: {type(error).__name__}: {error}"
+        self.error(title)
+        with self.group("Traceback (please include it in a bug report)"):
+            for line in "".join(traceback.format_exception(error)).splitlines():
+                self.info(line)
+        return self.scrub(title)
 
     @contextlib.contextmanager
     def group(self, title: str) -> Iterator[None]:

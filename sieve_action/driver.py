@@ -1,11 +1,10 @@
 """The step driver: one step from raw input strings to an exit code, the same for the
-action and the CLI, which only say how to name an input and where results go.
+action and the CLI, which only say how to word things and where results go (:class:`Edge`).
 
-The order is the contract of both: mask the key before printing anything, check every
-input and the runner's environment before any request, run every target with
-SIGTERM/SIGINT handled, then publish outputs on every ending that got as far as a
-request. Exit codes: 0 success, 1 a failure at Sieve or in a build (or no result at
-all), 2 bad input or environment, 3 a wait that timed out, 128+N stopped by signal N.
+The order is the contract of both: mask the key before printing anything; check every
+input and the runner's environment (proxy variables, ``SSL_CERT_FILE``) before any
+request; scale every target with SIGTERM/SIGINT handled; then publish what is known,
+on every ending, input errors included. Exit codes: :class:`~.errors.ExitCode`.
 """
 
 from __future__ import annotations
@@ -15,177 +14,152 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import FrameType
 
 from stamina.instrumentation import set_on_retry_hooks
 
-from .client import RetryPolicy, SieveClient, UnusableEnvironment, check_environment, log_retry
+from .client import RetryPolicy, SieveClient, log_retry
 from .console import Console
-from .inputs import InputError, InputErrors, Inputs, parse_inputs
+from .errors import SIGNAL_BASE, Cancelled, ExitCode, InputError, InputErrors, UnusableEnvironment
+from .inputs import KEY_VARIABLE, Inputs, parse_inputs
+from .network import check_environment, proxy_passwords
+from .record import StepResult, TargetRun, exit_code
 from .report import output_warnings
-from .scaling import (
-    EXIT_FAILED,
-    EXIT_INPUT,
-    EXIT_OK,
-    TargetRun,
-    exit_code,
-    scale_all,
-    stop_smoke_tests,
-)
+from .scaling import Context, scale_fleet, settle_all
 from .tls import PendingContext
-from .waiting import Cancelled, Clock, RealClock
-
-#: Writes a step's results where its edge puts them (file commands, stdout); False
-#: when they could not be written.
-Publish = Callable[[Sequence[TargetRun], bool, int], bool]
+from .waiting import Clock, RealClock
 
 
-def drive(
+@dataclass(frozen=True)
+class Edge:
+    """How one edge (the action, the CLI) words things and where its results go."""
+
+    #: An input error in the edge's terms (``Input `targets` …`` or ``--targets-file …``).
+    describe: Callable[[InputError], str]
+    #: Writes the result where the edge puts it; False when it could not.
+    publish: Callable[[StepResult], bool]
+    #: What holds the results once a step is cancelled, for the closing message.
+    results_place: str
+
+
+def run_step(
     raw: Mapping[str, str | None],
     console: Console,
+    edge: Edge,
     *,
-    describe: Callable[[InputError], str],
-    publish: Publish,
     environ: Mapping[str, str],
     tls: PendingContext | None = None,
+    clock: Clock | None = None,
+    policy: RetryPolicy | None = None,
 ) -> int:
-    """Run one step; the exit code. ``describe`` words an input error for the edge;
-    ``publish`` gets the runs, whether it was a dry run, and the exit code so far;
-    ``tls`` is the TLS context, when the edge started making it early."""
+    """Run one step; the exit code. ``raw`` maps input names to strings (None: not
+    given); ``tls`` is the TLS context, when the edge started making it early."""
     for stream in (sys.stdout, sys.stderr):
         # A byte that is not UTF-8 in an input arrives as a lone surrogate: print it
         # escaped rather than fail mid-line.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    key = raw.get("api-key") or ""
+    raw = {
+        **raw,
+        "api-key": (raw.get("api-key") or "").strip() or environ.get(KEY_VARIABLE, "").strip(),
+    }
+    key = raw["api-key"] or ""
     if key:
         console.mask(key)  # the first line this process prints
+    for password in proxy_passwords(environ):
+        console.mask(password)
     try:
         inputs = parse_inputs(raw)
         check_environment(environ)
+        client = SieveClient(
+            inputs.api_url,
+            inputs.api_key,
+            policy=policy,
+            secrets=console.secrets,
+            log=console.info,
+            tls=tls,
+            environ=environ,
+        )
     except InputErrors as errors:
-        for error in errors.errors:
-            console.error(describe(error), title=f"sieve-action: input {error.name}")
-        return EXIT_INPUT
+        problems = [edge.describe(error) for error in errors.errors]
+        for error, text in zip(errors.errors, problems, strict=True):
+            console.error(text, title=f"sieve-action: input {error.name}")
+        return _refused(edge, problems)
     except UnusableEnvironment as problem:
         console.error(str(problem), title="sieve-action: environment")
-        return EXIT_INPUT
-    try:
-        runs, signalled = run_to_end(inputs, console, tls)
-    except UnusableEnvironment as problem:
-        console.error(str(problem), title="sieve-action: environment")
-        return EXIT_INPUT
-    code = exit_code(runs) if signalled is None else 128 + signalled
-    if not publish(runs, inputs.dry_run, code) and code == EXIT_OK:
-        code = EXIT_FAILED
+        return _refused(edge, [str(problem)])
+    except Exception as error:  # a bug before any target: said plainly, never a success
+        title = console.bug(error)
+        edge.publish(StepResult([], False, ExitCode.FAILED, [title]))
+        return ExitCode.FAILED
+    runs, signalled = scale_targets(inputs, client, console, clock)
+    code = exit_code(runs) if signalled is None else SIGNAL_BASE + signalled
+    if not edge.publish(StepResult(runs, inputs.dry_run, code)) and code == ExitCode.OK:
+        code = ExitCode.FAILED
     announce(console, runs)
     for warning in output_warnings(runs, console.secrets):
         console.warning(warning)
     if signalled is not None:
-        console.error(
-            "The step was cancelled; outputs and summary hold what was known at that moment."
-        )
+        console.error(f"The step was cancelled; {edge.results_place} hold what was known then.")
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)  # targets still running on other threads must not delay it
-    return code
+    return int(code)
 
 
-def execute(
-    inputs: Inputs,
-    console: Console,
-    *,
-    clock: Clock | None = None,
-    policy: RetryPolicy | None = None,
-    runs: list[TargetRun] | None = None,
-    tls: PendingContext | None = None,
-) -> list[TargetRun]:
-    """Scale every target; failures at Sieve are recorded in the runs, not raised.
-
-    ``runs`` is filled in place, so that if :class:`Cancelled` escapes, the caller
-    still holds everything known so far.
-    """
-    targets = inputs.resolve_targets()
-    runs = runs if runs is not None else []
-    title = targets[0].label if len(targets) == 1 else f"{len(targets)} targets"
-    # Raises UnusableEnvironment (SSL_CERT_FILE), before any request and any record.
-    client = SieveClient(
-        inputs.api_url,
-        inputs.api_key,
-        policy=policy,
-        secrets=console.secrets,
-        log=console.info,
-        tls=tls,
-    )
-    for warning in inputs.warnings():
-        console.warning(warning)
-    with console.group(f"Scaling {title}{' (dry run)' if inputs.dry_run else ''}"), client:
-        try:
-            scale_all(client, targets, inputs, clock or RealClock(), console.info, runs)
-        except Cancelled:
-            # Targets of a fleet run on other threads, which may not get to cancel their
-            # own smoke test job before the step exits: cancel them from here.
-            stop_smoke_tests(client, runs, console.info)
-            raise
-    return runs
+def _refused(edge: Edge, problems: list[str]) -> int:
+    """A step refused before any request still publishes: nothing changed, and why."""
+    edge.publish(StepResult([], False, ExitCode.INPUT, problems))
+    return ExitCode.INPUT
 
 
-def run_to_end(
-    inputs: Inputs, console: Console, tls: PendingContext | None = None
+def scale_targets(
+    inputs: Inputs, client: SieveClient, console: Console, clock: Clock | None
 ) -> tuple[list[TargetRun], int | None]:
-    """:func:`execute` with SIGTERM/SIGINT handled: the runs (each ended, failed or
-    cancelled) and the signal that cancelled the step, if any. An unexpected error is
-    reported as one annotation plus a folded traceback, never as a bare crash."""
+    """Scale every target with SIGTERM/SIGINT handled: the runs (each ended, failed or
+    cancelled) and the signal that cancelled the step, if any."""
     # Retries are logged through stamina's instrumentation, one line each, to the log of
     # the client that made the request.
     set_on_retry_hooks([log_retry])
-    runs: list[TargetRun] = []
+    runs = [TargetRun(target) for target in inputs.resolved_targets]
     cancel = threading.Event()
+    ctx = Context(client, inputs, clock or RealClock(cancel), console.info, console.bug)
     signalled: int | None = None
-    try:
-        with cancellable(cancel) as received:
-            try:
-                execute(inputs, console, clock=RealClock(cancel), runs=runs, tls=tls)
-            finally:
-                signalled = received()
-    except Cancelled:
-        pass
-    except UnusableEnvironment:
-        raise  # a configuration error, reported by drive() before any target
-    except Exception as error:  # a bug: say so plainly, keep the key out, report what is known
-        import traceback  # only a bug pays for the import
-
-        console.error(f"sieve-action failed unexpectedly: {type(error).__name__}: {error}")
-        with console.group("Traceback (please include it in a bug report)"):
-            for line in traceback.format_exc().splitlines():
-                console.info(line)
-        for run in runs:
-            if run.outcome == "pending":
-                run.outcome, run.error = (
-                    "failed",
-                    f"unexpected {type(error).__name__} while {run.phase}",
-                )
-    mark_cancelled(runs)
+    for warning in inputs.warnings():
+        console.warning(warning)
+    title = runs[0].target.label if len(runs) == 1 else f"{len(runs)} targets"
+    with console.group(f"Scaling {title}{' (dry run)' if inputs.dry_run else ''}"), client:
+        try:
+            with cancellable(cancel) as received:
+                try:
+                    scale_fleet(ctx, runs)
+                finally:
+                    signalled = received()
+        except Cancelled:
+            # Every target's thread stops at its next sleep or request; what it left
+            # running on Sieve is stopped from here, within the runner's grace period.
+            settle_all(ctx, runs)
+        except Exception as error:  # a bug outside any target's phases
+            console.bug(error)
+    now = time.monotonic()
+    for run in runs:
+        if signalled is not None:
+            run.cancel(now)  # only those not finished
+        elif run.outcome == "pending":
+            run.fail(f"`{run.target.label}`: stopped unexpectedly while {run.phase}")
     return runs, signalled
 
 
-def announce(console: Console, runs: Sequence[TargetRun]) -> None:
+def announce(console: Console, runs: list[TargetRun]) -> None:
     """Each target's warnings and its error: annotations under GitHub, lines elsewhere."""
     for run in runs:
         for warning in run.warnings:
             console.warning(warning)
         if run.error:
             console.error(run.error, title=f"sieve-action: {run.target.label}")
-
-
-def mark_cancelled(runs: list[TargetRun]) -> None:
-    """Targets not finished when the step was cancelled end as ``cancelled``."""
-    for run in runs:
-        if run.outcome == "pending":
-            run.outcome, run.error = "cancelled", f"cancelled while {run.phase}"
-            run.end_wait(time.monotonic())  # RealClock's time
 
 
 @contextmanager
@@ -196,6 +170,10 @@ def cancellable(cancel: threading.Event) -> Iterator[Callable[[], int | None]]:
     Yields a function that tells which signal arrived, if any.
     """
     received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        # Only the main thread can take signals (a test running a step on a thread).
+        yield lambda: None
+        return
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         if not received:

@@ -68,7 +68,7 @@ class EditFunctionVersionRequest(BaseModel):
         return self.model_dump(exclude_unset=True)
 
 
-#: Models that only a smoke test or a cool-down reads: built on first use, not at
+#: Models that only a smoke test or retiring reads: built on first use, not at
 #: import, so a plain run does not pay for them.
 _ON_FIRST_USE = ConfigDict(extra="allow", frozen=True, defer_build=True)
 

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .inputs import Target
+from .errors import BoundsConflict
 from .models import EditFunctionVersionRequest, Version
+from .targets import Target
 
 
 def bound(value: int | None) -> str:
     """A bound as the log and the summary show it: a null maximum is "none"."""
     return "none" if value is None else str(value)
-
-
-class BoundsConflict(Exception):
-    """Only one bound was given and it contradicts the other bound's current value."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """What the step tells the world: outputs, the job summary, and the closing log lines.
 
-Pure functions from :class:`~sieve_action.scaling.TargetRun` records to text, so the
+Pure functions from :class:`~sieve_action.record.TargetRun` records to text, so the
 same report is written whatever ended the step. Values that come from Sieve are
 untrusted text: they are escaped for Markdown here, and the outputs file is written
 with a random delimiter by ``github-action-utils``.
@@ -17,9 +17,24 @@ from pydantic import BaseModel
 
 from .models import Version
 from .plan import bound
-from .scaling import TargetRun
+from .record import Outcome, TargetRun
 from .secrets import Secrets
+from .waiting import worker_counts
 
+#: The keys of each ``results`` entry, in order, and what each holds.
+RESULT_KEYS: dict[str, str] = {
+    "target": "the target as given, `owner/function@version`",
+    "version_id": "the resolved version ID",
+    "build_status": "the build status last seen",
+    "min_replicas": "the minimum after the step",
+    "max_replicas": "the maximum after the step",
+    "previous_min_replicas": "the minimum before",
+    "previous_max_replicas": "the maximum before",
+    "changed": "whether Sieve accepted an edit",
+    "error": "why the target failed, or null",
+    "smoke_test": "the smoke test (`job_id`, `status`, `seconds`, `error`), or null",
+    "retired": "the earlier versions retired",
+}
 #: Every output, declared once: name and what it holds. ``action.yml``'s outputs and the
 #: README's table are made from this (``scripts/sync.py``).
 OUTPUTS: dict[str, str] = {
@@ -36,24 +51,27 @@ OUTPUTS: dict[str, str] = {
     "workers": "The version's `current_workers` object as JSON, or empty.",
     "version": "The whole version object as JSON, as Sieve last returned it.",
     "smoke-test-job-id": "The ID of the smoke test job, or empty.",
-    "smoke-test-status": "How the smoke test job ended (`finished`, `error`, `cancelled`), "
-    "or empty.",
+    "smoke-test-status": "How the smoke test job ended as Sieve last reported it (`finished`, "
+    "`error`, `cancelled`; another status when it could not be stopped), or empty.",
     "smoke-test-seconds": "Seconds from pushing the smoke test job to its end, or empty.",
-    "retired": "A JSON array of the earlier versions cooled down (in a dry run: that would "
+    "retired": "A JSON array of the earlier versions retired (in a dry run: that would "
     "be), each `version_id` and `previous_min_replicas`; `[]` when none.",
-    "results": "A JSON array with one object per target (`target`, `version_id`, "
-    "`build_status`, `min_replicas`, `max_replicas`, `previous_min_replicas`, "
-    "`previous_max_replicas`, `changed`, `error`, `smoke_test`, `retired`).",
+    "results": "A JSON array with one object per target: "
+    + ", ".join(f"`{key}`" for key in RESULT_KEYS)
+    + "; `[]` when the inputs were refused.",
 }
 OUTPUT_NAMES = tuple(OUTPUTS)
 _CELL_LIMIT = 120
 #: The largest ``version`` output: a version is a few KB, and GitHub keeps a job's
 #: outputs under 1 MB. Over it, the output holds only the fields Sieve documents.
 VERSION_OUTPUT_LIMIT = 256 * 1024
+#: GitHub refuses a step summary over 1 MiB (docs/github-runner.md) and loses all of
+#: it; a fleet's table is cut to stay well under.
+SUMMARY_LIMIT = 900 * 1024
 _DOCUMENTED = frozenset(Version.model_fields)
 # Inside a table cell only these change how text renders, with < > & (HTML) escaped first.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
-_ICON = {
+_ICON: dict[Outcome, str] = {
     "ok": "✅",
     "build-error": "❌",
     "failed": "❌",
@@ -85,7 +103,7 @@ def result_object(run: TargetRun, dry_run: bool) -> dict[str, Any]:
     """One entry of the ``results`` output."""
     low, high = after_bounds(run, dry_run)
     before = run.before
-    return {
+    values = {
         "target": run.target.label,
         "version_id": run.version_id,
         "build_status": run.current.build_status if run.current else None,
@@ -101,6 +119,8 @@ def result_object(run: TargetRun, dry_run: bool) -> dict[str, Any]:
             for r in run.retired
         ],
     }
+    assert list(values) == list(RESULT_KEYS)
+    return values
 
 
 def _smoke_object(run: TargetRun) -> dict[str, Any] | None:
@@ -118,10 +138,12 @@ def results(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> list[
 
 
 def outputs(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> dict[str, str]:
-    """Step outputs; a null is the empty string. Single-target outputs need one target.
-    ``secrets`` are scrubbed from every value taken from Sieve."""
+    """Step outputs; a null is the empty string. Single-target outputs need one target;
+    a step refused before any target says only that nothing changed."""
     entries = results(runs, dry_run, secrets)
     values = {"results": json.dumps(entries)}
+    if not runs:
+        return {"changed": "false", **values}
     if len(runs) != 1:
         return values
     run, result = runs[0], result_object(runs[0], dry_run)
@@ -183,28 +205,23 @@ def _bounds_change(before: int | None, after: int | None, known_before: bool) ->
     return bound(before) if before == after else f"{bound(before)} → {bound(after)}"
 
 
-def _workers(run: TargetRun) -> str:
-    workers = run.current.current_workers if run.current else None
-    if workers is None:
-        return "unknown"
-    counts = workers.model_dump(
-        include={"idle", "active", "starting", "setup", "awaiting_resources"}
-    )
-    return (
-        ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items() if count)
-        or "none"
-    )
-
-
 def _utc(stamp: str) -> str:
-    """Sieve's UTC timestamps, with or without a zone suffix, shown the same way."""
+    """Sieve's UTC timestamps, with or without a zone suffix or fractions of a second,
+    shown the same way: ``2024-12-15 01:43:10 UTC``."""
     for suffix in ("Z", "+00:00"):
         stamp = stamp.removesuffix(suffix)
-    return stamp.replace("T", " ") + " UTC"
+    return stamp.replace("T", " ").split(".")[0] + " UTC"
 
 
 def _status(run: TargetRun) -> str:
     return run.current.build_status if run.current else "unknown"
+
+
+def refused_summary(problems: Sequence[str], secrets: Secrets) -> str:
+    """The summary of a step refused before any request: why, and that nothing changed."""
+    lines = ["### ❌ Sieve scaling: nothing was sent", ""]
+    lines += [f"- {cell(problem, secrets)}" for problem in problems]
+    return "\n".join(lines) + "\n"
 
 
 def summary(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> str:
@@ -226,42 +243,63 @@ def summary(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> str:
     retire = any(run.retire for run in runs)
     extra = ["Smoke test"] * smoke + ["Earlier versions"] * retire
     header = ["", "Target", "Version", "Build", "Min", "Max", *extra, "Note"]
-    lines += ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    for run in runs:
-        low, high = after_bounds(run, dry_run)
-        before = run.before
-        lines.append(
-            "| "
-            + " | ".join(
-                [
-                    _ICON[run.outcome],
-                    cell(run.target.label, secrets),
-                    cell(run.version_id or "?", secrets),
-                    cell(_status(run), secrets),
-                    cell(
-                        _bounds_change(
-                            before.minimum_replicas if before else None, low, before is not None
-                        ),
-                        secrets,
-                    ),
-                    cell(
-                        _bounds_change(
-                            before.maximum_replicas if before else None, high, before is not None
-                        ),
-                        secrets,
-                    ),
-                    *([cell(_smoke_text(run, dry_run), secrets)] if run.smoke else [" "] * smoke),
-                    *(
-                        [cell(_retire_text(run, dry_run), secrets)]
-                        if run.retire
-                        else [" "] * retire
-                    ),
-                    cell(run.error or ("changed" if run.changed else "no change"), secrets),
-                ]
-            )
-            + " |"
-        )
-    return "\n".join(lines) + "\n"
+    table = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    table += [_fleet_row(run, dry_run, secrets, smoke, retire) for run in runs]
+    retired = [line for run in runs for line in _retired_rows(run, secrets)]
+    if retired:
+        retired = ["", _retired_heading(dry_run), "", *_RETIRED_HEADER, *retired]
+    return _within_limit(lines, table, retired)
+
+
+def _fleet_row(run: TargetRun, dry_run: bool, secrets: Secrets, smoke: bool, retire: bool) -> str:
+    low, high = after_bounds(run, dry_run)
+    before = run.before
+    known = before is not None
+    cells = [
+        _ICON[run.outcome],
+        cell(run.target.label, secrets),
+        cell(run.version_id or "?", secrets),
+        cell(_status(run), secrets),
+        cell(_bounds_change(before.minimum_replicas if before else None, low, known), secrets),
+        cell(_bounds_change(before.maximum_replicas if before else None, high, known), secrets),
+        *([cell(_smoke_text(run, dry_run), secrets)] if run.smoke else [" "] * smoke),
+        *([cell(_retire_text(run, dry_run), secrets)] if run.retire else [" "] * retire),
+        cell(run.error or _change_note(run, dry_run), secrets),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _change_note(run: TargetRun, dry_run: bool) -> str:
+    if run.changed:
+        return "would change" if dry_run else "changed"
+    return "no change"
+
+
+def _within_limit(head: list[str], table: list[str], tail: list[str]) -> str:
+    """The summary, its tables cut at a row so that it stays under
+    :data:`SUMMARY_LIMIT`, with a line saying what was cut."""
+    text = "\n".join([*head, *table, *tail]) + "\n"
+    if len(text.encode()) <= SUMMARY_LIMIT:
+        return text
+    budget = SUMMARY_LIMIT // 2  # each table gets half; the lines around are small
+    kept_table = _rows_within(table, budget)
+    kept_tail = _rows_within(tail, budget)
+    cut = (len(table) - len(kept_table)) + (len(tail) - len(kept_tail))
+    note = (
+        f"*{cut} rows are not shown: GitHub keeps a step summary under 1 MiB. "
+        "The `results` output holds every target.*"
+    )
+    return "\n".join([*head, *kept_table, "", note, *kept_tail]) + "\n"
+
+
+def _rows_within(lines: list[str], budget: int) -> list[str]:
+    kept, size = [], 0
+    for line in lines:
+        size += len(line.encode()) + 1
+        if size > budget:
+            break
+        kept.append(line)
+    return kept
 
 
 def _summary_one(run: TargetRun, dry_run: bool, title: str, secrets: Secrets) -> str:
@@ -280,7 +318,7 @@ def _summary_one(run: TargetRun, dry_run: bool, title: str, secrets: Secrets) ->
             "Ready at",
             _utc(run.current.ready_at) if run.current and run.current.ready_at else "not yet",
         ),
-        ("Waited", "did not wait" if run.waited is None else f"{run.waited:.1f} s"),
+        ("Waited", _waited(run)),
     ]
     if run.smoke is not None:
         rows.append(("Smoke test", _smoke_text(run, dry_run)))
@@ -290,8 +328,20 @@ def _summary_one(run: TargetRun, dry_run: bool, title: str, secrets: Secrets) ->
     lines += [f"| {name} | {cell(value, secrets)} |" for name, value in rows]
     if run.error:
         lines += ["", f"**Failed:** {cell(run.error, secrets)}"]
-    lines += _retired_table(run, dry_run, secrets)
+    retired = _retired_rows(run, secrets)
+    if retired:
+        lines += ["", _retired_heading(dry_run), "", *_RETIRED_HEADER, *retired]
     return "\n".join(lines) + "\n"
+
+
+def _workers(run: TargetRun) -> str:
+    return worker_counts(run.current.current_workers if run.current else None)
+
+
+def _waited(run: TargetRun) -> str:
+    if run.waited is None:
+        return "did not wait"
+    return f"{run.waited:.1f} s" + (f" (reached {run.reached})" if run.reached else "")
 
 
 def _smoke_text(run: TargetRun, dry_run: bool) -> str:
@@ -301,42 +351,53 @@ def _smoke_text(run: TargetRun, dry_run: bool) -> str:
         return "would run once the version is ready" if dry_run else "did not run"
     took = "" if smoke.seconds is None else f" after {smoke.seconds:.1f} s"
     said = f": {smoke.error}" if smoke.error else ""
+    if smoke.stop == "failed":
+        return f"job {smoke.job_id}: last seen `{smoke.status}`{took}; could not be cancelled, " \
+            "check it on Sieve"  # fmt: skip
+    if smoke.stop == "ended":
+        said += " (it had already ended when the step cancelled it)"
     outputs = f" ({smoke.outputs} output{'' if smoke.outputs == 1 else 's'}, not shown)"
     return f"job {smoke.job_id}: {smoke.status}{took}{said}" + (outputs if smoke.passed else "")
 
 
 def _retire_text(run: TargetRun, dry_run: bool) -> str:
-    verb = "would cool down" if dry_run else "cooled down"
+    verb = "would retire" if dry_run else "retired"
     done = f"{verb} {len(run.retired)}: minimum replicas set to 0 (maximum unchanged)"
     if run.retire_skipped:
         if run.retired:  # stopped part-way: what was done stays done
             return f"{done}, then stopped: {run.retire_skipped}"
         return f"left as they were: {run.retire_skipped}"
+    if not run.retire_done:
+        return "not reached"
     if not run.retired:
-        return "none had warm replicas" if run.outcome == "ok" else "not reached"
+        return "none had warm replicas"
     return done
 
 
-def _retired_table(run: TargetRun, dry_run: bool, secrets: Secrets) -> list[str]:
-    if not run.retired:
-        return []
-    lines = [
-        "",
-        f"**{'Would cool down' if dry_run else 'Cooled down'}** (cost over the last 24 h is "
-        "past cost as Sieve reports it, not a forecast):",
-        "",
-        "| Version | Min replicas before | Cost, last 24 h |",
-        "| --- | --- | --- |",
-    ]
+_RETIRED_HEADER = [
+    "| Target | Version | Min replicas before | Cost, last 24 h |",
+    "| --- | --- | --- | --- |",
+]
+
+
+def _retired_heading(dry_run: bool) -> str:
+    return (
+        f"**{'Would retire' if dry_run else 'Retired'}** (cost over the last 24 h is past cost "
+        "as Sieve reports it, not a forecast):"
+    )
+
+
+def _retired_rows(run: TargetRun, secrets: Secrets) -> list[str]:
+    rows = []
     for item in run.retired:
         cost = "not known" if item.cost_dollars is None else f"${item.cost_dollars:,.2f}"
         if item.note:
             cost += f" ({item.note})"
-        lines.append(
-            f"| {cell(item.version_id, secrets)} | {item.previous_min_replicas} | "
-            f"{cell(cost, secrets)} |"
+        rows.append(
+            f"| {cell(run.target.label, secrets)} | {cell(item.version_id, secrets)} | "
+            f"{item.previous_min_replicas} | {cell(cost, secrets)} |"
         )
-    return lines
+    return rows
 
 
 def _changed(run: TargetRun, dry_run: bool) -> str:
@@ -346,12 +407,20 @@ def _changed(run: TargetRun, dry_run: bool) -> str:
 
 
 def closing_line(run: TargetRun, dry_run: bool) -> str:
-    """One line for the log: what happened to this target."""
+    """One line for the log: what happened to this target, the smoke test and the
+    versions retired included."""
+    if run.version_id is None:
+        return f"{run.target.label}: {run.outcome}, its version not resolved"
     low, high = after_bounds(run, dry_run)
-    where = f"{run.target.label} → {run.version_id or '?'}"
+    where = f"{run.target.label} → {run.version_id}"
     bounds = f"replicas {low}..{bound(high)}" if low is not None else "replicas unknown"
-    if run.outcome == "ok":
-        verb = ("would change" if dry_run else "changed") if run.changed else "unchanged"
-        status = _status(run)
-        return f"{where}: {bounds} ({verb}), build {status}"
-    return f"{where}: {run.outcome}"
+    verb = ("would change" if dry_run else "changed") if run.changed else "unchanged"
+    parts = [f"{bounds} ({verb})"]
+    parts.append(run.reached or f"build {_status(run)}")
+    smoke = run.smoke
+    if smoke is not None and smoke.job_id is not None:
+        parts.append(f"smoke test {smoke.status}")
+    if run.retire and run.retire_done:
+        parts.append(f"{'would retire' if dry_run else 'retired'} {len(run.retired)}")
+    text = f"{where}: " + ", ".join(parts)
+    return text if run.outcome == "ok" else f"{text}; {run.outcome}"

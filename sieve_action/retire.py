@@ -1,9 +1,9 @@
-"""Cooling down the versions a target replaces: their minimum replicas set to 0.
+"""Retiring the versions a target replaces: their minimum replicas set to 0.
 
 On Sieve each version keeps its own warm workers, and jobs go to the latest version, so
 once a new version is ready the warm workers of earlier ones cost money for nothing.
 Only versions *earlier* than the target are touched (they come after it in Sieve's
-newest-first list): a version deployed while the step runs is never cooled down. Their
+newest-first list): a version deployed while the step runs is never retired. Their
 maximum is left as it is, so a job sent to one explicitly still runs.
 """
 
@@ -13,27 +13,28 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .client import SieveClient, SieveError
-from .inputs import Target
+from .client import SieveClient
+from .errors import SieveError
 from .models import EditFunctionVersionRequest, Version
+from .targets import Target
 
 #: Versions asked for per page, and the most pages read (a function with more than
 #: 2,500 versions has its oldest left alone).
 PAGE = 50
 MAX_PAGES = 50
-#: The window of past cost shown for a version cooled down.
+#: The window of past cost shown for a version retired.
 COST_WINDOW = 24 * 3600.0
 
 
 @dataclass(frozen=True)
 class Retired:
-    """One earlier version cooled down (or, in a dry run, that would be)."""
+    """One earlier version retired (or, in a dry run, that would be)."""
 
     version_id: str
     previous_min_replicas: int
     #: What it cost over the last :data:`COST_WINDOW` seconds, when Sieve says.
     cost_dollars: float | None = None
-    #: Why it is listed without having been cooled down (it disappeared meanwhile).
+    #: Why it is listed without having been retired (it disappeared meanwhile).
     note: str | None = None
 
 
@@ -65,10 +66,11 @@ def retire_previous(
     warn: Callable[[str], None] = lambda _: None,
 ) -> None:
     """Set the minimum of every earlier version with warm workers to 0, appending each to
-    ``retired`` as it is done (so a failure half-way still reports what was)."""
+    ``retired`` once Sieve's answer shows it done (so a failure half-way still reports
+    what was). An answer that shows another minimum is a :class:`SieveError`."""
     warm = [v for v in earlier_versions(client, target, version_id) if v.minimum_replicas > 0]
     if not warm:
-        log(f"{target.label}: no earlier version keeps warm replicas")
+        log(f"{target.label}: no earlier version keeps warm replicas: none to retire")
         return
     end = time.time()
     costs = _Costs(client, target, end - COST_WINDOW, end, warn)
@@ -79,7 +81,7 @@ def retire_previous(
             log(f"{target.label}: dry run, would set version {version.id}'s minimum to 0")
         else:
             try:
-                client.edit_version(
+                answer = client.edit_version(
                     target.owner,
                     target.function,
                     version.id,
@@ -88,10 +90,18 @@ def retire_previous(
             except SieveError as error:
                 if error.status != 404:
                     raise
-                note = "deleted meanwhile: nothing to cool down"
+                note = "deleted meanwhile: nothing to retire"
+            else:
+                if answer.minimum_replicas != 0:
+                    # Sieve said yes but shows another minimum: it may still cost money.
+                    raise SieveError(
+                        f"`{target.label}`: Sieve accepted the edit retiring version "
+                        f"{version.id} but answered minimum_replicas {answer.minimum_replicas} "
+                        "(asked 0); check the version's replicas on Sieve"
+                    )
             log(
                 f"{target.label}: version {version.id} "
-                + (note or f"cooled down: minimum {version.minimum_replicas} → 0")
+                + (note or f"retired: minimum {version.minimum_replicas} → 0")
             )
         retired.append(Retired(version.id, version.minimum_replicas, cost, note))
 

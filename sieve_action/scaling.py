@@ -1,245 +1,248 @@
-"""Scaling targets: read, plan, edit, wait, for one target or a fleet of them.
+"""Scaling targets: read, plan, edit, wait, smoke-test, retire the versions replaced.
 
-Each target's progress is kept in a :class:`TargetRun` that is filled in as the work
-goes, so whatever ends the step (success, a failure, a timeout or a cancel) the report
-is written from what is known at that moment.
+Each target runs on a thread of its own (at most ``concurrency`` at once), recording
+everything in its :class:`~sieve_action.record.TargetRun` as it goes, so whatever ends
+the step the report is written from what is known at that moment. A fleet reads every
+target first and refuses two lines that name one version before any edit.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
+from functools import partial
 
-from .client import SieveClient, SieveError
-from .inputs import Inputs, Target
+from .client import SieveClient
+from .errors import BoundsConflict, Cancelled, SieveError
+from .inputs import Inputs
 from .models import BUILD_STATUSES, Version
-from .plan import BoundsConflict, Plan, bound, plan_edit
-from .retire import Retired, retire_previous
-from .smoke import SmokeTest, cancel_job, smoke_test
-from .waiting import Cancelled, Clock, Ending, wait_for
-
-Outcome = Literal["pending", "ok", "build-error", "timeout", "failed", "cancelled"]
-#: What a target is doing, for messages about where it stopped.
-Phase = Literal["reading", "editing", "waiting", "smoke-testing", "cooling down"]
-
-#: Exit codes, the same for the action and the CLI (a signal N exits with 128+N).
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_INPUT = 2
-EXIT_TIMEOUT = 3
+from .plan import Plan, bound, plan_edit
+from .record import TargetRun
+from .retire import retire_previous
+from .smoke import SmokeTest, settle, smoke_test
+from .waiting import Clock, Ending, goal_met, progress, reached, wait_for, warm_replicas
 
 
-@dataclass
-class TargetRun:
-    """What is known about one target so far."""
+@dataclass(frozen=True)
+class Context:
+    """What every target's work shares: Sieve, the inputs, time, and the log."""
 
-    target: Target
-    before: Version | None = None
-    current: Version | None = None
-    #: The bounds differ from what was asked, so an edit is (or in a dry run, would be) due.
-    edit_due: bool = False
-    #: Sieve accepted the edit (in a dry run: one would be sent).
-    changed: bool = False
-    min_after: int | None = None
-    max_after: int | None = None
-    waited: float | None = None
-    outcome: Outcome = "pending"
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    phase: Phase = "reading"
-    wait_started: float | None = None
-    #: The smoke test, when one was asked for (run or not).
-    smoke: SmokeTest | None = None
-    #: Whether cooling down earlier versions was asked for.
-    retire: bool = False
-    #: Earlier versions cooled down (or that would be, in a dry run), in order.
-    retired: list[Retired] = field(default_factory=list)
-    #: Why earlier versions were left as they were, when cooling down was asked.
-    retire_skipped: str | None = None
-
-    def end_wait(self, now: float) -> None:
-        """Record how long the step waited, however the wait ended."""
-        if self.wait_started is not None and self.waited is None:
-            self.waited = now - self.wait_started
-
-    @property
-    def version_id(self) -> str | None:
-        version = self.current or self.before
-        return version.id if version else None
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome in {"failed", "build-error", "timeout", "cancelled"}
+    client: SieveClient
+    inputs: Inputs
+    clock: Clock
+    log: Callable[[str], None]
+    #: Told of an unexpected error (a bug), to show it with its traceback.
+    bug: Callable[[BaseException], object] = lambda _: None
 
 
-def scale(
-    client: SieveClient,
-    run: TargetRun,
-    inputs: Inputs,
-    clock: Clock,
-    log: Callable[[str], None] = lambda _: None,
-) -> None:
-    """Run one target to its end (read, edit, wait, smoke test, cool down the versions it
-    replaces), recording everything in ``run``; never raises for failures at Sieve,
-    which are recorded as the outcome instead."""
-    run.retire = inputs.retire_previous
-    if inputs.smoke_test is not None:
+def read(ctx: Context, run: TargetRun) -> None:
+    """Resolve the target's version (``latest`` or a prefix to an ID)."""
+    target = run.target
+    run.retire = ctx.inputs.retire_previous
+    if ctx.inputs.smoke_test is not None:
         run.smoke = SmokeTest()
-    try:
-        plan = _set_bounds(client, run, inputs, clock, log)
-        if run.outcome == "pending" and inputs.waits and not inputs.dry_run:
-            _wait(client, run, inputs, plan, clock, log)
-        if run.outcome == "pending":
-            run.outcome = "ok"
+    with _recorded(ctx, run):
+        run.before = run.current = ctx.client.get_version(
+            target.owner, target.function, target.version
+        )
+        ctx.log(
+            f"{target.label}: found version {run.before.id} ({run.before.build_status}), "
+            f"replicas {run.before.minimum_replicas}..{bound(run.before.maximum_replicas)}"
+        )
+
+
+def carry_on(ctx: Context, run: TargetRun) -> None:
+    """Everything after the read: edit, wait, smoke test, retire; then the outcome."""
+    if run.failed or run.before is None:
+        return
+    inputs = ctx.inputs
+    with _recorded(ctx, run):
+        plan = _set_bounds(ctx, run)
+        if not run.failed and inputs.waits and not inputs.dry_run:
+            _wait(ctx, run, plan)
         ready = run.current is not None and run.current.build_status == "ready"
-        if inputs.smoke_test is not None and not inputs.dry_run and run.outcome == "ok":
+        if run.smoke is not None and not inputs.dry_run and not run.failed:
             if ready:
-                _smoke(client, run, inputs, clock, log)
+                _smoke(ctx, run)
             else:
-                run.outcome, run.error = "failed", _not_ready(run, "its smoke test")
-        if inputs.retire_previous:
-            if run.outcome == "ok" and (ready or inputs.dry_run):
-                run.phase = "cooling down"
+                run.fail(_not_ready(run, "its smoke test"))
+        if run.retire and not run.failed:
+            if ready or inputs.dry_run:
+                run.phase = "retiring"
                 assert run.version_id is not None
                 retire_previous(
-                    client,
+                    ctx.client,
                     run.target,
                     run.version_id,
                     dry_run=inputs.dry_run,
                     retired=run.retired,
-                    log=log,
+                    log=ctx.log,
                     warn=run.warnings.append,
                 )
+                run.retire_done = True
             else:
-                run.retire_skipped = run.error or _not_ready(run, "cooling down")
-    except (SieveError, BoundsConflict) as error:
-        run.outcome, run.error = "failed", str(error)
-        run.end_wait(clock.monotonic())
-    except Cancelled:
-        run.outcome, run.error = "cancelled", f"cancelled while {run.phase}"
-        run.end_wait(clock.monotonic())
-    if inputs.retire_previous and run.failed and not run.retire_skipped:
+                run.retire_skipped = _not_ready(run, "retiring earlier versions")
+        run.finish()
+    if run.retire and run.failed and not run.retire_done and not run.retire_skipped:
         run.retire_skipped = run.error
 
 
-def _set_bounds(
-    client: SieveClient,
-    run: TargetRun,
-    inputs: Inputs,
-    clock: Clock,
-    log: Callable[[str], None],
-) -> Plan:
-    """Read the version and send the edit its bounds need (none in a dry run)."""
-    target = run.target
-    run.before = run.current = client.get_version(target.owner, target.function, target.version)
-    log(
-        f"{target.label}: found version {run.before.id} ({run.before.build_status}), "
-        f"replicas {run.before.minimum_replicas}..{bound(run.before.maximum_replicas)}"
-    )
-    plan = plan_edit(target, run.before)
+class _recorded:
+    """Failures of a phase become the run's outcome: Sieve's and bounds conflicts as
+    ``failed``, a cancel as ``cancelled``, anything else as a bug that fails the target
+    (with its traceback shown once). Only a cancel goes on up."""
+
+    def __init__(self, ctx: Context, run: TargetRun) -> None:
+        self.ctx, self.run = ctx, run
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: object
+    ) -> bool:
+        run, now = self.run, self.ctx.clock.monotonic()
+        if error is None:
+            return False
+        if isinstance(error, SieveError | BoundsConflict):
+            run.fail(str(error))
+            run.end_wait(now)
+            return True
+        if isinstance(error, Cancelled):
+            run.cancel(now)
+            return False
+        if isinstance(error, Exception):
+            self.ctx.bug(error)
+            run.fail(f"`{run.target.label}`: unexpected {type(error).__name__} while {run.phase}")
+            run.end_wait(now)
+            return True
+        return False
+
+
+def _set_bounds(ctx: Context, run: TargetRun) -> Plan:
+    """Plan the bounds and send the edit they need (none in a dry run)."""
+    target, before, inputs = run.target, run.before, ctx.inputs
+    assert before is not None
+    plan = plan_edit(target, before)
     run.edit_due, run.min_after, run.max_after = plan.changes, plan.min_replicas, plan.max_replicas
     run.changed = plan.changes and inputs.dry_run
     # Everything after the read addresses the resolved ID, never `latest`: another
     # deploy may land while this step runs.
-    version_id = run.before.id
     if plan.edit is not None and not inputs.dry_run:
         run.phase = "editing"
-        clock.sleep(0)  # a cancelled step sends no edit
-        log(f"{target.label}: sending {plan.edit.body()}")
-        run.current = client.edit_version(target.owner, target.function, version_id, plan.edit)
+        ctx.clock.sleep(0)  # a cancelled step sends no edit
+        ctx.log(f"{target.label}: sending {plan.edit.body()}")
+        run.current = ctx.client.edit_version(target.owner, target.function, before.id, plan.edit)
         run.changed = True
         unmet = plan.unmet(run.current)
         if unmet is not None:
             # Sieve said yes but shows other bounds: the version may cost what the step
             # meant to stop, so this is a failure, not a note.
-            run.outcome, run.error = (
-                "failed",
+            run.fail(
                 f"`{target.label}`: Sieve accepted the edit of version {run.current.id} but "
-                f"answered {unmet}; check the version's replicas on Sieve",
+                f"answered {unmet}; check the version's replicas on Sieve"
             )
     elif plan.edit is not None:
-        log(f"{target.label}: dry run, would send {plan.edit.body()}")
+        ctx.log(f"{target.label}: dry run, would send {plan.edit.body()}")
     else:
         bounds = f"{plan.min_replicas}..{bound(plan.max_replicas)}"
-        log(f"{target.label}: replicas already {bounds}, nothing to change")
-    status = run.before.build_status
+        ctx.log(f"{target.label}: replicas already {bounds}, nothing to change")
+    status = before.build_status
     if status not in BUILD_STATUSES and not inputs.waits:
         run.warnings.append(
             f"`{target.label}`: Sieve reported an unknown build status {status!r} "
-            f"for version {version_id}; reported as it is"
+            f"for version {before.id}; reported as it is"
         )
     return plan
 
 
-def _wait(
-    client: SieveClient,
-    run: TargetRun,
-    inputs: Inputs,
-    plan: Plan,
-    clock: Clock,
-    log: Callable[[str], None],
-) -> None:
-    target, current = run.target, run.current
+def _wait(ctx: Context, run: TargetRun, plan: Plan) -> None:
+    target, current, inputs = run.target, run.current, ctx.inputs
     assert current is not None
     run.phase = "waiting"
-    run.wait_started = clock.monotonic()
+    run.wait_started = ctx.clock.monotonic()
     version_id = current.id
-    goal = "the build" if inputs.wait_for == "build" else _warm(plan.min_replicas)
-    log(
-        f"{target.label}: waiting for {goal} of {version_id} (now {current.build_status}; "
+    if goal_met(current, inputs.wait_for, plan.min_replicas):
+        run.waited, run.reached = 0.0, reached(inputs.wait_for, plan.min_replicas)
+        ctx.log(f"{target.label}: {run.reached} already")
+        return
+    goal = "the build" if inputs.wait_for == "build" else warm_replicas(plan.min_replicas)
+    now = progress(current, inputs.wait_for, plan.min_replicas)
+    ctx.log(
+        f"{target.label}: waiting for {goal} of {version_id} ({now}; "
         f"every {inputs.poll_interval:g} s, at most {inputs.wait_timeout:g} s)"
     )
 
     def seen(version: Version) -> None:
-        if run.current is None or run.current.build_status != version.build_status:
-            log(f"{target.label}: build {version.build_status}")
         run.current = version
 
     result = wait_for(
-        lambda: client.get_version(target.owner, target.function, version_id),
+        lambda: ctx.client.get_version(target.owner, target.function, version_id),
         current,
         goal=inputs.wait_for,
         min_replicas=plan.min_replicas,
         timeout=inputs.wait_timeout,
         interval=inputs.poll_interval,
-        clock=clock,
+        clock=ctx.clock,
         on_read=seen,
+        say=lambda line: ctx.log(f"{target.label}: {line}"),
         warn=run.warnings.append,
     )
     run.current, run.waited = result.version, result.waited
-    ending = _ending(run, result.ending, inputs)
-    if ending != "ok":  # else not over: a smoke test or a cool-down may follow
-        run.outcome = ending
+    _ending(ctx, run, result.ending, plan)
 
 
-def _smoke(
-    client: SieveClient,
-    run: TargetRun,
-    inputs: Inputs,
-    clock: Clock,
-    log: Callable[[str], None],
-) -> None:
+def _ending(ctx: Context, run: TargetRun, ending: Ending, plan: Plan) -> None:
+    """Record how the wait ended; only a wait that ran out or a failed build fail."""
+    version, inputs, label = run.current, ctx.inputs, run.target.label
+    assert version is not None
+    if ending == "ready":
+        run.reached = reached(inputs.wait_for, plan.min_replicas)
+        ctx.log(f"{label}: {run.reached} after {run.waited or 0:.1f} s")
+        return
+    if ending == "error":
+        message = f"`{label}`: the build of version {version.id} ended in `error`"
+        ctx.log(f"{label}: build error")
+        if inputs.fail_on_error:
+            run.fail(message, "build-error")
+        else:
+            run.warnings.append(message + " (not failing: fail-on-error is false)")
+        return
+    waited = run.waited or 0.0
+    what = (
+        "its build to finish" if inputs.wait_for == "build" else warm_replicas(run.min_after or 0)
+    )
+    last = f"last status `{version.build_status}`"
+    if inputs.wait_for == "replicas":
+        warm = version.current_workers.warm if version.current_workers else 0
+        last += f", {warm} warm (idle + active)"
+    run.fail(
+        f"`{label}`: waited {waited:.0f} s (wait-timeout) for {what} "
+        f"of version {version.id}; {last}",
+        "timeout",
+    )
+
+
+def _smoke(ctx: Context, run: TargetRun) -> None:
+    inputs = ctx.inputs
     assert inputs.smoke_test is not None and run.version_id is not None
     assert run.smoke is not None
     run.phase = "smoke-testing"
     failure = smoke_test(
-        client,
+        ctx.client,
         run.target,
         run.version_id,
         inputs.smoke_test,
         timeout=inputs.smoke_test_timeout,
         poll_interval=inputs.poll_interval,
-        clock=clock,
+        clock=ctx.clock,
         record=run.smoke,
-        log=log,
+        log=ctx.log,
     )
     if failure is not None:
-        run.outcome, run.error = "failed", failure
-
-
-def _warm(count: int) -> str:
-    return f"{count} warm replica{'' if count == 1 else 's'}"
+        run.fail(failure)
 
 
 def _not_ready(run: TargetRun, what: str) -> str:
@@ -250,85 +253,117 @@ def _not_ready(run: TargetRun, what: str) -> str:
     )
 
 
-def _ending(run: TargetRun, ending: Ending, inputs: Inputs) -> Outcome:
-    version = run.current
-    assert version is not None
-    if ending == "ready":
-        return "ok"
-    if ending == "error":
-        message = f"`{run.target.label}`: the build of version {version.id} ended in `error`"
-        if inputs.fail_on_error:
-            run.error = message
-            return "build-error"
-        run.warnings.append(message + " (not failing: fail-on-error is false)")
-        return "ok"
-    waited = run.waited or 0.0
-    what = "its build to finish" if inputs.wait_for == "build" else _warm(run.min_after or 0)
-    last = f"last status `{version.build_status}`"
-    if inputs.wait_for == "replicas":
-        warm = version.current_workers.warm if version.current_workers else 0
-        last += f", {warm} warm (idle + active)"
-    run.error = (
-        f"`{run.target.label}`: waited {waited:.0f} s (wait-timeout) for {what} "
-        f"of version {version.id}; {last}"
-    )
-    return "timeout"
+def refuse_duplicates(runs: Sequence[TargetRun]) -> None:
+    """Two lines that Sieve resolved to one version (a prefix and ``latest``, or names
+    in another case) would race: both fail, naming both lines, before any edit."""
+    first: dict[str, TargetRun] = {}
+    for run in runs:
+        if run.before is None:
+            continue
+        other = first.setdefault(run.before.id, run)
+        if other is run:
+            continue
+        for one in (other, run):
+            one.fail(
+                f"`targets` lines {other.target.line} ({other.target.label}) and "
+                f"{run.target.line} ({run.target.label}) both name version "
+                f"{run.before.id}: give each function version once (two edits of one "
+                "version would race); nothing was changed for either"
+            )
 
 
-def scale_all(
-    client: SieveClient,
-    targets: Sequence[Target],
-    inputs: Inputs,
-    clock: Clock,
-    log: Callable[[str], None] = lambda _: None,
-    runs: list[TargetRun] | None = None,
-) -> list[TargetRun]:
-    """Scale every target, at most ``inputs.concurrency`` at a time, on one client.
+def scale_fleet(ctx: Context, runs: Sequence[TargetRun]) -> None:
+    """Scale every target on ``concurrency`` threads; one target's failure does not stop
+    the others.
 
-    One target's failure does not stop the others. ``runs``, when given, is filled in
-    place so a caller on another thread can report progress on cancel.
+    The lines naming one function (Sieve ignores case) are read together first, so
+    that two of them resolving to one version are refused before either is edited;
+    every other target goes on at its own pace. A cancel (:class:`Cancelled`, raised in
+    this thread by the signal handler) reaches the caller at once; the targets' threads
+    stop at their next sleep or request.
     """
-    runs = runs if runs is not None else []
-    runs.extend(TargetRun(target) for target in targets)
-    if len(runs) == 1:
-        scale(client, runs[0], inputs, clock, log)
-        return runs
-    from concurrent.futures import ThreadPoolExecutor  # only fleets pay for the import
+    groups: dict[tuple[str, str], list[TargetRun]] = {}
+    for run in runs:
+        groups.setdefault((run.target.owner.lower(), run.target.function.lower()), []).append(run)
+    work = _Work(ctx.inputs.concurrency)
 
-    pool = ThreadPoolExecutor(
-        max_workers=min(inputs.concurrency, len(runs)), thread_name_prefix="target"
-    )
-    try:
-        for future in [pool.submit(scale, client, run, inputs, clock, log) for run in runs]:
-            future.result()
-    finally:
-        # On cancel, do not wait for targets still running: the report is due now.
-        pool.shutdown(wait=False, cancel_futures=True)
-    return runs
+    def read_group(group: list[TargetRun]) -> None:
+        for run in group:
+            read(ctx, run)
+        refuse_duplicates(group)
+        for run in group:
+            work.add(partial(carry_on, ctx, run))
+
+    for group in groups.values():
+        work.add(partial(read_group, group))
+    work.run()
 
 
-def stop_smoke_tests(
-    client: SieveClient, runs: Sequence[TargetRun], log: Callable[[str], None]
-) -> None:
-    """Cancel every smoke test job still running, at once (the step is being cancelled)."""
-    running = [run.smoke for run in runs if run.smoke is not None and run.smoke.running]
-    if not running:
-        return
-    from concurrent.futures import ThreadPoolExecutor
+class _Work:
+    """Tasks (which may add tasks) run on at most ``threads`` threads; :meth:`run`
+    returns when none is left, and stays interruptible by signals meanwhile."""
 
-    with ThreadPoolExecutor(max_workers=len(running)) as pool:
-        for record in running:
-            pool.submit(cancel_job, client, record, log)
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self.tasks: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self.outstanding = 0
+        self.lock = threading.Lock()
+        #: A bug in a task (an exception no phase recorded), raised again by :meth:`run`.
+        self.bugs: list[Exception] = []
+
+    def add(self, task: Callable[[], None]) -> None:
+        with self.lock:
+            self.outstanding += 1
+        self.tasks.put(task)
+
+    def _done(self, count: int) -> None:
+        with self.lock:
+            self.outstanding -= 1
+            last = self.outstanding == 0
+        if last:  # wake every worker to leave
+            for _ in range(count):
+                self.tasks.put(None)
+
+    def _worker(self, count: int) -> None:
+        while (task := self.tasks.get()) is not None:
+            try:
+                task()
+            except Cancelled:
+                pass  # recorded; the main thread is reporting
+            except Exception as error:
+                self.bugs.append(error)
+            finally:
+                self._done(count)
+
+    def run(self) -> None:
+        with self.lock:
+            count = min(self.threads, self.outstanding)
+        threads = [
+            threading.Thread(target=self._worker, args=(count,), name="target", daemon=True)
+            for _ in range(count)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.25)  # a signal reaches this thread between joins
+        if self.bugs:
+            raise self.bugs[0]
 
 
-def exit_code(runs: Sequence[TargetRun]) -> int:
-    """1 for any failure at Sieve or in a build (or for no target at all: a step that
-    got nowhere has not succeeded), else 3 for a timeout, else 0."""
-    if not runs:
-        return EXIT_FAILED
-    outcomes = {run.outcome for run in runs}
-    if outcomes & {"failed", "build-error", "cancelled"}:
-        return EXIT_FAILED
-    if "timeout" in outcomes:
-        return EXIT_TIMEOUT
-    return EXIT_OK
+def settle_all(ctx: Context, runs: Sequence[TargetRun]) -> None:
+    """The step is being cancelled: stop every smoke test job at once, a push still in
+    flight included (its answer is awaited briefly)."""
+    pending = [
+        run for run in runs if run.smoke is not None and (run.smoke.pushing or run.smoke.running)
+    ]
+    threads = [
+        threading.Thread(
+            target=settle, args=(ctx.client, run.target, run.smoke, ctx.log), daemon=True
+        )
+        for run in pending
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -1,7 +1,9 @@
 """Waiting for a version to reach its goal: a finished build, or warm replicas.
 
 Time comes from a :class:`Clock` so tests can wait an hour in a millisecond, and so a
-cancelled step (SIGTERM) wakes up at once instead of finishing its sleep.
+cancelled step (SIGTERM) wakes up at once instead of finishing its sleep. A wait says
+how it is going whenever what it waits for changes, and at least every
+:data:`PROGRESS_SECONDS`, however long the interval between reads.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from .models import BUILD_STATUSES, Version
+from .errors import Cancelled
+from .models import BUILD_STATUSES, Version, WorkerCounts
 
 Goal = Literal["build", "replicas"]
 Ending = Literal["ready", "error", "timeout"]
-
-
-class Cancelled(Exception):
-    """The step is being cancelled; stop waiting and report what is known."""
+#: The longest a wait stays silent.
+PROGRESS_SECONDS = 30.0
+#: Less than this before a progress line is due, it is said now: sleeping a sliver of
+#: time would not move a clock at a large reading.
+_TICK = 0.01
 
 
 class Clock(Protocol):
@@ -51,6 +55,10 @@ class WaitResult:
     reads: int
 
 
+def warm_replicas(count: int) -> str:
+    return f"{count} warm replica{'' if count == 1 else 's'}"
+
+
 def goal_met(version: Version, goal: Goal, min_replicas: int) -> bool:
     """Whether waiting can stop with success (``error`` is handled by the caller)."""
     if version.build_status != "ready":
@@ -59,6 +67,35 @@ def goal_met(version: Version, goal: Goal, min_replicas: int) -> bool:
         return True
     workers = version.current_workers
     return (workers.warm if workers else 0) >= min_replicas  # null counts as none warm
+
+
+def reached(goal: Goal, min_replicas: int) -> str:
+    """What a wait that ended well reached, in words."""
+    return "build ready" if goal == "build" else warm_replicas(min_replicas)
+
+
+#: Worker counts as a wait shows them: the warm ones first.
+_SHOWN = ("idle", "active", "starting", "setup", "awaiting_resources")
+
+
+def worker_counts(workers: WorkerCounts | None) -> str:
+    """``1 idle, 1 active, 2 starting``: the counts that are not zero, or ``none``."""
+    if workers is None:
+        return "unknown"
+    counts = [(name, getattr(workers, name)) for name in _SHOWN]
+    return (
+        ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts if count) or "none"
+    )
+
+
+def progress(version: Version, goal: Goal, min_replicas: int) -> str:
+    """Where a wait stands: ``build building`` or ``2 of 4 warm: 1 idle, 1 active, 2
+    starting`` (the caller adds the time)."""
+    if goal == "build" or version.build_status != "ready":
+        return f"build {version.build_status}"
+    workers = version.current_workers
+    warm = workers.warm if workers else 0
+    return f"{warm} of {min_replicas} warm: {worker_counts(workers)}"
 
 
 def wait_for(
@@ -71,17 +108,26 @@ def wait_for(
     interval: float,
     clock: Clock,
     on_read: Callable[[Version], None] = lambda _: None,
+    say: Callable[[str], None] = lambda _: None,
     warn: Callable[[str], None] = lambda _: None,
 ) -> WaitResult:
     """Read the version every ``interval`` seconds until its goal, ``error``, or ``timeout``.
 
     ``first`` is the state already known (the edit's answer), so an already-ready
     version costs no read at all. ``on_read`` sees every state, so a cancelled step can
-    still report the last one.
+    still report the last one; ``say`` gets a progress line whenever the state changes
+    and at least every :data:`PROGRESS_SECONDS`.
     """
     started = clock.monotonic()
     deadline = started + timeout
     version, reads, warned = first, 0, False
+    shown, said_at = progress(first, goal, min_replicas), started
+
+    def tell(now: float) -> None:
+        nonlocal shown, said_at
+        shown, said_at = progress(version, goal, min_replicas), now
+        say(f"{shown}; {now - started:.0f} s of {timeout:g}")
+
     while True:
         status = version.build_status
         if status not in BUILD_STATUSES and not warned:
@@ -92,9 +138,20 @@ def wait_for(
         if goal_met(version, goal, min_replicas):
             return WaitResult("ready", version, clock.monotonic() - started, reads)
         now = clock.monotonic()
+        if progress(version, goal, min_replicas) != shown or now - said_at >= PROGRESS_SECONDS:
+            tell(now)
         if now >= deadline:
             return WaitResult("timeout", version, now - started, reads)
-        clock.sleep(min(interval, deadline - now))
+        # Sleep until the next read in pieces, so that a long interval still says how it
+        # is going at least every PROGRESS_SECONDS.
+        pause = min(interval, deadline - now)
+        while pause > 0:
+            now = clock.monotonic()
+            if said_at + PROGRESS_SECONDS - now < _TICK:  # due (or too close to sleep for)
+                tell(now)
+            piece = min(pause, said_at + PROGRESS_SECONDS - now)
+            clock.sleep(piece)
+            pause -= piece
         version = read()
         reads += 1
         on_read(version)

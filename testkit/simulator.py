@@ -64,6 +64,17 @@ class SimVersion:
     #: Report ``current_workers: null``.
     workers_null: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    #: A build that moves one stage per read of the version (queued, building, pushing,
+    #: deploying, then ready or error on the read after the last): the same answers
+    #: however fast or slow the machine, unlike ``build_seconds``.
+    build_reads: int | None = None
+    #: Warm workers that come up one every this many reads of the version once the minimum is raised
+    #: (and the build is ready), whatever the time.
+    worker_reads: int | None = None
+    #: Reads of this version so far (``GET``), for the two above.
+    reads: int = 0
+    #: Reads when the minimum last changed.
+    scaled_reads: int = 0
 
 
 @dataclass
@@ -169,6 +180,7 @@ class SimState:
         name: str,
         *,
         build_seconds: float = 0.0,
+        build_reads: int | None = None,
         fails: bool = False,
         minimum_replicas: int = 0,
         maximum_replicas: int | None = 1,
@@ -186,6 +198,7 @@ class SimState:
                 minimum_replicas,
                 maximum_replicas,
                 scaled_at=now,
+                build_reads=build_reads,
             )
             function.versions.insert(0, version)
             return version
@@ -202,6 +215,10 @@ class SimState:
     def status(self, version: SimVersion) -> str:
         if version.forced_status is not None:
             return version.forced_status
+        if version.build_reads is not None:
+            if version.reads >= version.build_reads:
+                return "error" if version.fails else "ready"
+            return STAGES[min(version.reads * len(STAGES) // version.build_reads, len(STAGES) - 1)]
         elapsed = self.clock() - version.created
         if version.build_seconds <= 0 or elapsed >= version.build_seconds:
             return "error" if version.fails else "ready"
@@ -221,7 +238,10 @@ class SimState:
         workers: dict[str, int] | None = None
         if not version.workers_null:
             warm = 0
-            if status == "ready":
+            if status == "ready" and version.worker_reads is not None:
+                up = version.reads - max(version.scaled_reads, version.build_reads or 0)
+                warm = min(version.minimum_replicas, max(0, up) // version.worker_reads)
+            elif status == "ready":
                 since = self.clock() - max(built, version.scaled_at)
                 ramp = 1.0 if self.worker_seconds <= 0 else min(1.0, since / self.worker_seconds)
                 warm = int(version.minimum_replicas * ramp)
@@ -365,6 +385,7 @@ def handle(
         if version is None:
             return _detail(404, "Function version not found.")
         if not is_edit:
+            version.reads += 1
             return 200, state.render(version), {}
         return _edit(state, version, body)
 
@@ -480,6 +501,7 @@ def _edit(state: SimState, version: SimVersion, body: bytes) -> Answer:
         return _detail(400, "Invalid values passed.")
     if low != version.minimum_replicas:
         version.scaled_at = state.clock()
+        version.scaled_reads = version.reads
     version.minimum_replicas, version.maximum_replicas = low, high
     return 200, state.render(version), {}
 

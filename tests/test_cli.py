@@ -169,3 +169,46 @@ def test_the_cli_smoke_tests_and_cools_down_like_the_action(sim: Simulator) -> N
     [result] = json.loads(proc.stdout)["results"]
     assert result["smoke_test"]["status"] == "finished"
     assert result["retired"] == [{"version_id": earlier, "previous_min_replicas": 2}]
+
+
+# --- the CLI's own conventions and words (issue 14, point 4) ---------------------------------
+
+
+def test_version_prints_the_program_s_version(sim: Simulator) -> None:
+    from sieve_action import __version__
+
+    proc = cli(sim, "--version")
+    assert (proc.returncode, proc.stdout) == (0, f"sieve-action {__version__}\n")
+    assert sim.state.requests == []
+
+
+def test_the_function_version_has_a_flag_of_its_own(sim: Simulator) -> None:
+    proc = cli(sim, "--owner", "acme", "--function", "whisper", "--function-version", "41b83e76")
+    assert proc.returncode == 0, proc.stderr
+    assert sim.state.requests[0]["path"].endswith("/versions/41b83e76")
+    bad = cli(sim, "--owner", "acme", "--function", "whisper", "--function-version", "v/1")
+    assert bad.returncode == 2
+    assert "error: --function-version must be `latest` or a version ID" in bad.stderr
+
+
+def test_messages_name_inputs_as_flags(sim: Simulator) -> None:
+    proc = cli(sim, "--wait-for", "replicas")
+    assert proc.returncode == 2
+    assert "--owner is required (or give `--targets-file`, one owner/function" in proc.stderr
+    assert "--wait-for is `replicas` but `--wait` is false: set `--wait true`" in proc.stderr
+    assert "`targets`" not in proc.stderr and "`wait`" not in proc.stderr
+
+
+def test_a_conflict_suggests_flags(sim: Simulator) -> None:
+    proc = cli(sim, "--owner", "acme", "--function", "whisper", "--min-replicas", "3")
+    assert proc.returncode == 1
+    assert "set both, e.g. --min-replicas 3 and --max-replicas 3" in proc.stderr
+
+
+def test_a_refused_step_still_prints_its_problems_as_json(sim: Simulator) -> None:
+    proc = cli(sim, "--owner", "acme", "--function", "whisper", "--min-replicas", "x", "--json")
+    assert proc.returncode == 2
+    document = json.loads(proc.stdout)
+    assert document["results"] == [] and document["exit_code"] == 2
+    [problem] = document["problems"]
+    assert problem.startswith("--min-replicas must be a whole number")

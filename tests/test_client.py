@@ -25,17 +25,15 @@ from werkzeug import Response
 
 from sieve_action.client import (
     USER_AGENT,
-    RetriesExhausted,
     RetryPolicy,
     SieveClient,
-    SieveError,
-    UnusableEnvironment,
-    check_environment,
     log_retry,
     parse_retry_after,
 )
 from sieve_action.console import REDACTED, Console
+from sieve_action.errors import RetriesExhausted, SieveError, UnusableEnvironment
 from sieve_action.models import EditFunctionVersionRequest
+from sieve_action.network import check_environment
 
 from .servers import raw_server, self_signed_server, silent, socks5_proxy, trickle
 
@@ -349,7 +347,63 @@ def test_an_unreachable_api_is_retried_then_reported(retry_log: list[str]) -> No
     assert "2 attempts" in str(caught.value)
     assert "could not connect" in str(caught.value)
     [line] = retry_log
-    assert re.fullmatch(r"GET acme/whisper@latest: could not connect; try 2 of 2 in 0\.0 s", line)
+    assert re.fullmatch(
+        r"GET acme/whisper@latest: could not connect to 127\.0\.0\.1:1 \(connection refused\); "
+        r"try 2 of 2 in 0\.0 s",
+        line,
+    )
+
+
+# --- network failures name where they happened, and why (issue 14, point 2) ------------------
+
+ONE_TRY = RetryPolicy(attempts=1, timeout=5, connect_timeout=2)
+
+
+def _failure(url: str, environ: dict[str, str]) -> str:
+    with (
+        SieveClient(url, KEY, policy=ONE_TRY, environ=environ) as client,
+        pytest.raises(RetriesExhausted) as caught,
+    ):
+        client.get_version("acme", "whisper", "latest")
+    return str(caught.value)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_refused_connection_names_the_host_port_and_reason() -> None:
+    port = _free_port()
+    message = _failure(f"http://127.0.0.1:{port}", {})
+    assert f"could not connect to 127.0.0.1:{port} (connection refused)" in message
+
+
+def test_an_unknown_host_says_the_name_is_not_known() -> None:
+    message = _failure("https://no-such-host.invalid", {})
+    assert "no-such-host.invalid:443" in message
+    assert "(name not known)" in message or "(name lookup failed" in message
+
+
+def test_a_dead_socks_proxy_is_named_with_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    port = _free_port()
+    proxy = f"socks5://127.0.0.1:{port}"
+    monkeypatch.setenv("ALL_PROXY", proxy)  # httpx reads the proxy from the environment
+    message = _failure("https://sieve.example", {"ALL_PROXY": proxy})
+    assert f"the proxy socks5://127.0.0.1:{port} (from ALL_PROXY)" in message
+    assert "(connection refused)" in message
+
+
+def test_a_dead_https_proxy_is_named_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    port = _free_port()
+    proxy = f"http://user:pa55-s3cret-word@127.0.0.1:{port}"
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    message = _failure("https://sieve.example", {"HTTPS_PROXY": proxy})
+    assert f"the proxy http://127.0.0.1:{port} (from HTTPS_PROXY)" in message
+    assert "pa55-s3cret-word" not in message and "user:" not in message
 
 
 # --- Retry-After -----------------------------------------------------------------------------

@@ -10,10 +10,17 @@ from pathlib import Path
 import pytest
 
 from sieve_action import action, cli, driver
-from sieve_action.scaling import EXIT_FAILED, EXIT_INPUT, EXIT_OK, EXIT_TIMEOUT
+from sieve_action.errors import ExitCode
 from testkit.simulator import Fault, Simulator
 
 from .conftest import KEY
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_TIMEOUT = (
+    ExitCode.OK,
+    ExitCode.FAILED,
+    ExitCode.INPUT,
+    ExitCode.TIMEOUT,
+)
 
 Setup = Callable[[Simulator, pytest.MonkeyPatch], dict[str, str]]
 

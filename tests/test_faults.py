@@ -36,9 +36,9 @@ from openapi_core import OpenAPI
 from sieve_action import report
 from sieve_action.client import RetryPolicy, log_retry
 from sieve_action.console import Console
-from sieve_action.driver import execute
 from sieve_action.inputs import parse_inputs
-from sieve_action.scaling import exit_code
+from sieve_action.record import exit_code
+from testkit.inprocess import scale_in_process
 from testkit.paths import ROOT
 from testkit.runner import StepResult, run_step, start_step
 from testkit.simulator import Fault, SimState, Simulator, SimVersion
@@ -564,7 +564,7 @@ def _in_process(cell: Cell, inputs: Mapping[str, str], sim: Simulator) -> Observ
     console.mask(KEY)
     checked = parse_inputs(inputs)
     stamina.instrumentation.set_on_retry_hooks([log_retry])  # as the edge installs it
-    runs = execute(checked, console, policy=RetryPolicy(read_timeout=0.5))
+    runs = scale_in_process(checked, console, policy=RetryPolicy(read_timeout=0.5))
     outputs = {k: console.scrub(v) for k, v in report.outputs(runs, False, console.secrets).items()}
     summary = console.scrub(report.summary(runs, False, console.secrets))
     errors = [run.error for run in runs if run.error]
@@ -723,6 +723,7 @@ def _normal(text: str) -> str:
     """A message as the document shows it: the same on every run and Python."""
     text = text.replace(VERSION_ID, "<id>")
     text = re.sub(r"over \d+\.\d s", "over N s", text)
+    text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
     # Python 3.13 renamed the phrase of 422.
     return text.replace(HTTPStatus(422).phrase, "Unprocessable Entity")
 

@@ -16,7 +16,7 @@ import tempfile
 from datetime import datetime
 from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from unittest import mock
 
 import github_action_utils as gha
@@ -29,13 +29,16 @@ from openapi_core import OpenAPI
 from sieve_action import report
 from sieve_action.client import _path
 from sieve_action.console import Console
-from sieve_action.inputs import INPUT_NAMES, InputErrors, Inputs, Target, parse_inputs
+from sieve_action.errors import InputErrors
+from sieve_action.inputs import INPUT_NAMES, Inputs, parse_inputs, spec
 from sieve_action.models import BUILD_STATUSES, MAX_VERSION_ID, Version
-from sieve_action.scaling import TargetRun
+from sieve_action.record import Outcome, TargetRun
+from sieve_action.targets import Target
 from testkit.runner import StepResult, parse_output_file, run_step
 from testkit.simulator import Simulator
 
 from .conftest import KEY, VERSION_ID, Step, check_exchanges
+from .records import ended
 
 # -- strategies ------------------------------------------------------------------------
 #: Pieces that mean something to the runner (file commands, workflow commands), to
@@ -138,47 +141,15 @@ def versions(ids: st.SearchStrategy[str] = ID) -> st.SearchStrategy[dict[str, An
 
 #: Values a user could mean, so that valid runs are drawn as well as broken ones.
 PLAUSIBLE: dict[str, list[str]] = {
-    "api-key": [KEY],
-    "owner": ["acme", "a.b_c-d"],
-    "function": ["whisper", "nope"],
-    "version": ["latest", VERSION_ID[:8], VERSION_ID, "0"],
-    "min-replicas": ["0", "1", " 2 ", "2147483647", "2147483648", "-1"],
-    "max-replicas": ["1", "3", "", "1.5"],
-    "wait": ["true", "True", "FALSE", "yes"],
-    "wait-for": ["build", "replicas"],
-    "wait-timeout": ["2", "0.5", "0", "nan", "inf"],
-    "poll-interval": ["0.1", "-1"],
-    "fail-on-error": ["true", "false"],
-    "smoke-test": ['{"text": "hi"}', "[]", "{", "7"],
-    "smoke-test-timeout": ["5", "-1"],
-    "retire-previous": ["true", "maybe"],
-    "targets": ["acme/whisper min=1", "# none\n\nacme/whisper@latest max=2\nacme/nope", "a/b/c"],
-    "concurrency": ["1", "64", "65", "08"],
-    "dry-run": ["true", "false"],
-    "api-url": ["https://p.example/sieve", "ftp://x", "http://[::1"],
+    item.name: [*item.examples, *item.near_misses] or [KEY] for item in spec()
 }
 
 
-#: Values that are valid together (``None``: not given), for the inputs not being broken.
+#: Values that are valid together (``None``: not given), for the inputs not being broken:
+#: each input's examples (valid beside every other input's default), from its declaration.
+REQUIRED = {"api-key": [KEY], "owner": ["acme"], "function": ["whisper"]}
 VALID: dict[str, list[str | None]] = {
-    "api-key": [KEY],
-    "owner": ["acme"],
-    "function": ["whisper"],
-    "version": [None, "latest", VERSION_ID[:8]],
-    "min-replicas": [None, "0", "1", " 2 "],
-    "max-replicas": [None, "", "3"],
-    "wait": [None, "true", "False"],
-    "wait-for": [None, "build"],
-    "wait-timeout": [None, "2"],
-    "poll-interval": [None, "0.1"],
-    "fail-on-error": [None, "false"],
-    "smoke-test": [None, ""],
-    "smoke-test-timeout": [None, "5"],
-    "retire-previous": [None, "false"],
-    "targets": [None, ""],
-    "concurrency": [None, "1", "8"],
-    "dry-run": [None, "true", "false"],
-    "api-url": [None, "https://p.example/sieve/"],
+    item.name: list(REQUIRED.get(item.name, [None, *item.examples])) for item in spec()
 }
 
 
@@ -268,7 +239,10 @@ def check_input_errors(result: StepResult) -> None:
         name = title.removeprefix("sieve-action: input ")
         assert name in INPUT_NAMES
         assert error.message.startswith(f"Input `{name}` ")
-    assert result.outputs == {} and result.summary == ""
+    # Written on this ending too (issue 14, point 6): nothing changed, and why.
+    assert result.outputs == {"changed": "false", "results": "[]"}
+    assert result.summary.startswith("### ❌ Sieve scaling: nothing was sent")
+    assert result.summary.count("\n- ") == len(errors)
 
 
 #: Examples that run a process each are not shrunk: shrinking would run hundreds more.
@@ -299,7 +273,7 @@ def test_any_input_text_is_accepted_or_each_bad_input_is_named(raw: dict[str, st
         return
     # Accepted: every request the client will build addresses the version's endpoint.
     with httpx.Client(base_url=inputs.api_url) as client:
-        for target in inputs.resolve_targets():
+        for target in inputs.resolved_targets:
             path = _path(
                 "/v2/functions/{}/{}/versions/{}", target.owner, target.function, target.version
             )
@@ -439,7 +413,7 @@ def test_any_answer_sieve_may_give_keeps_outputs_summary_and_key_intact(
 @st.composite
 def target_runs(draw: st.DrawFn) -> TargetRun:
     name = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,12}", fullmatch=True)
-    return TargetRun(
+    run = TargetRun(
         Target(draw(name), draw(name), draw(st.sampled_from(["latest", VERSION_ID[:8]]))),
         before=draw(st.none() | versions().map(Version.model_validate)),
         current=draw(st.none() | versions().map(Version.model_validate)),
@@ -447,12 +421,10 @@ def target_runs(draw: st.DrawFn) -> TargetRun:
         min_after=draw(st.none() | BIG),
         max_after=draw(st.none() | BIG),
         waited=draw(st.none() | st.floats(0, 1e6)),
-        outcome=draw(
-            st.sampled_from(["pending", "ok", "build-error", "timeout", "failed", "cancelled"])
-        ),
-        error=draw(st.none() | TEXT),
         warnings=draw(st.lists(TEXT, max_size=2)),
     )
+    outcome: Outcome = draw(st.sampled_from(get_args(Outcome)))
+    return ended(run, outcome, draw(st.none() | TEXT))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

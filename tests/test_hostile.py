@@ -30,9 +30,9 @@ from pytest_httpserver import HTTPServer
 from sieve_action import report
 from sieve_action.client import RetryPolicy, log_retry
 from sieve_action.console import Console
-from sieve_action.driver import execute
 from sieve_action.inputs import parse_inputs
-from sieve_action.scaling import exit_code
+from sieve_action.record import exit_code
+from testkit.inprocess import scale_in_process
 from testkit.paths import ROOT
 from testkit.runner import StepResult, run_step
 from testkit.simulator import Fault, Simulator
@@ -90,7 +90,7 @@ def in_process(inputs: Mapping[str, str], policy: RetryPolicy) -> Seen:
     console.mask(inputs["api-key"])
     stamina.instrumentation.set_on_retry_hooks([log_retry])
     started = time.monotonic()
-    runs = execute(parse_inputs(inputs), console, policy=policy)
+    runs = scale_in_process(parse_inputs(inputs), console, policy=policy)
     seconds = time.monotonic() - started
     outputs = report.outputs(runs, False, console.secrets)
     summary = report.summary(runs, False, console.secrets)
@@ -322,10 +322,10 @@ def _hundred_mb(tmp: Path) -> str:
 RETRIES = "Occasional errors over a long step"
 
 
-@case("wait-429", RETRIES, "a 3 s wait polled every 0.05 s, every other read answered 429")
+@case("wait-429", RETRIES, "a wait of 12 reads polled every 0.05 s, every other read answered 429")
 def _wait_429(tmp: Path) -> str:
     with Simulator(KEY) as sim:
-        sim.state.deploy("acme", "whisper", version_id=VERSION_ID, build_seconds=3.0)
+        sim.state.deploy("acme", "whisper", version_id=VERSION_ID, build_reads=12)
         sim.state.inject(
             Fault("status", status=429, retry_after="0", count=10_000, every=2, method="GET",
                   path_suffix=VERSION_ID)

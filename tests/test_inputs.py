@@ -11,16 +11,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sieve_action.client import SieveClient
-from sieve_action.inputs import (
-    DEFAULT_API_URL,
-    INPUT_NAMES,
-    MAX_REPLICAS_VALUE,
-    InputError,
-    InputErrors,
-    Inputs,
-    Target,
-    parse_inputs,
-)
+from sieve_action.errors import InputError, InputErrors
+from sieve_action.inputs import INPUT_NAMES, Inputs, parse_inputs, spec
+from sieve_action.rules import DEFAULT_API_URL, MAX_REPLICAS_VALUE
+from sieve_action.targets import Target
 
 KEY = "sk-inputs-3c9e1f7a2b8d4c6e"
 VERSION_PREFIX = "41b83e76"
@@ -92,7 +86,7 @@ def test_missing_and_empty_inputs_take_the_defaults() -> None:
         assert inputs.targets == ()
         assert inputs.concurrency == 8
         assert inputs.api_url == DEFAULT_API_URL
-    assert parse().resolve_targets() == (Target("acme", "whisper", "latest", None, None),)
+    assert parse().resolved_targets == (Target("acme", "whisper", "latest", None, None),)
 
 
 def test_values_are_typed_and_trimmed() -> None:
@@ -292,7 +286,7 @@ def test_a_target_listed_twice_is_refused_naming_both_lines(targets: str) -> Non
 
 def test_the_same_function_at_two_versions_is_two_targets() -> None:
     inputs = parse_inputs({"api-key": KEY, "targets": f"acme/a\nacme/a@{VERSION_PREFIX}"})
-    assert len(inputs.resolve_targets()) == 2
+    assert len(inputs.resolved_targets) == 2
 
 
 @pytest.mark.parametrize(
@@ -477,18 +471,18 @@ def test_targets_lines_with_defaults_overrides_comments_and_blank_lines() -> Non
         }
     )
     assert [line.line for line in inputs.targets] == [3, 4, 6, 7]
-    assert inputs.resolve_targets() == (
-        Target("acme", "whisper", "abc123", 1, 3),
-        Target("acme", "llama", "41b83e76", 2, 5),
-        Target("acme", "tts", "abc123", 1, 1),
-        Target("acme", "ocr", "abc123", 0, 3),
+    assert inputs.resolved_targets == (
+        Target("acme", "whisper", "abc123", 1, 3, line=3),
+        Target("acme", "llama", "41b83e76", 2, 5, line=4),
+        Target("acme", "tts", "abc123", 1, 1, line=6),
+        Target("acme", "ocr", "abc123", 0, 3, line=7),
     )
 
 
 def test_targets_without_version_input_default_to_latest() -> None:
     inputs = parse_inputs({"api-key": KEY, "targets": "acme/a\r\nacme/b@latest\r\n"})
-    assert [t.label for t in inputs.resolve_targets()] == ["acme/a@latest", "acme/b@latest"]
-    assert [(t.min_replicas, t.max_replicas) for t in inputs.resolve_targets()] == [
+    assert [t.label for t in inputs.resolved_targets] == ["acme/a@latest", "acme/b@latest"]
+    assert [(t.min_replicas, t.max_replicas) for t in inputs.resolved_targets] == [
         (None, None),
         (None, None),
     ]
@@ -543,9 +537,11 @@ def test_targets_exclude_owner_and_function(given_too: str) -> None:
     assert f"`{given_too}`" in error.rule
 
 
-def test_only_comments_in_targets_means_no_targets() -> None:
-    errors = errors_of({"api-key": KEY, "targets": "# nothing yet\n\n"})
-    assert sorted(e.name for e in errors) == ["function", "owner"]
+def test_targets_holding_only_comments_says_it_lists_no_function() -> None:
+    """Not "owner is required…": targets was given, and lists nothing (issue 14, point 5)."""
+    [error] = errors_of({"api-key": KEY, "targets": "# nothing yet\n\n  # later\n"})
+    assert error.name == "targets"
+    assert "lists no function" in error.rule
 
 
 def test_every_bad_input_is_reported_in_one_pass() -> None:
@@ -557,25 +553,9 @@ def test_every_bad_input_is_reported_in_one_pass() -> None:
 
 # --- property: arbitrary text -------------------------------------------------------------
 
+#: Each input's examples and near misses, from its declaration (inputs.spec()).
 _PLAUSIBLE: dict[str, list[str]] = {
-    "api-key": [KEY],
-    "owner": ["acme"],
-    "function": ["whisper"],
-    "version": ["latest", "abc-1"],
-    "min-replicas": ["0", "2"],
-    "max-replicas": ["1", "5"],
-    "wait": ["true", "false"],
-    "wait-for": ["build", "replicas"],
-    "wait-timeout": ["10"],
-    "poll-interval": ["0.5"],
-    "fail-on-error": ["false"],
-    "smoke-test": ['{"text": "hello"}', "[1, 2]", "{", '"a string"'],
-    "smoke-test-timeout": ["30", "0"],
-    "retire-previous": ["true", "nope"],
-    "targets": ["acme/a\nacme/b@v1 min=1 max=2", "# x\nacme/c max=3"],
-    "concurrency": ["4"],
-    "dry-run": ["true"],
-    "api-url": ["http://127.0.0.1:9"],
+    item.name: [*item.examples, *item.near_misses] or [KEY] for item in spec()
 }
 
 
@@ -597,7 +577,7 @@ def test_arbitrary_text_only_ever_gives_input_errors_naming_real_inputs(
             assert error.rule
         return
     # Accepted: the typed values keep the rules.
-    for target in inputs.resolve_targets():
+    for target in inputs.resolved_targets:
         low, high = target.min_replicas, target.max_replicas
         assert low is None or 0 <= low <= MAX_REPLICAS_VALUE
         assert low is None or high is None or low <= high

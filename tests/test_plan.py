@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sieve_action.inputs import Target
+from sieve_action.errors import BoundsConflict
 from sieve_action.models import Version
-from sieve_action.plan import BoundsConflict, plan_edit
+from sieve_action.plan import plan_edit
+from sieve_action.targets import Target
 
 
 def target(low: int | None = None, high: int | None = None) -> Target:

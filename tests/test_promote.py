@@ -17,10 +17,11 @@ import stamina
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from sieve_action.client import RetryPolicy, SieveClient, SieveError, log_retry
-from sieve_action.inputs import Target
+from sieve_action.client import RetryPolicy, SieveClient, log_retry
+from sieve_action.errors import SieveError
 from sieve_action.retire import PAGE, Retired, earlier_versions, retire_previous
 from sieve_action.smoke import SmokeTest, smoke_test
+from sieve_action.targets import Target
 from testkit.runner import start_step
 from testkit.simulator import Fault, JobScript, Simulator
 
@@ -172,9 +173,9 @@ def test_each_long_poll_asks_for_no_more_than_the_time_left(
     asked: list[float] = []
     real = SieveClient.await_job
 
-    def spy(self: SieveClient, job_id: str, seconds: float) -> Any:
+    def spy(self: SieveClient, job_id: str, seconds: float, heartbeat: Any = None) -> Any:
         asked.append(seconds)
-        return real(self, job_id, seconds)
+        return real(self, job_id, seconds, heartbeat)
 
     monkeypatch.setattr(SieveClient, "await_job", spy)
     httpserver.expect_request("/v2/push", method="POST").respond_with_json(PUSHED)
@@ -297,7 +298,7 @@ def test_a_version_deleted_meanwhile_is_noted_not_failed(
     warnings: list[str] = []
     retire_previous(client, TARGET, NEW, dry_run=False, retired=retired, warn=warnings.append)
     [item] = retired
-    assert item.note == "deleted meanwhile: nothing to cool down"
+    assert item.note == "deleted meanwhile: nothing to retire"
     assert item.cost_dollars is None and len(warnings) == 1
 
 
@@ -386,7 +387,7 @@ def test_after_deploy_scale_wait_smoke_test_and_cool_down_in_one_step(
         {"version_id": old[1], "previous_min_replicas": 2},
     ]
     assert cooled(sim) == [old[2], old[1]]  # the one already at 0 is left alone
-    assert "Cooled down" in result.summary and "past cost" in result.summary
+    assert "Retired" in result.summary and "past cost" in result.summary
     assert "$48.00" in result.summary  # 2 warm replicas for 24 h at the simulator's $24 a day
 
 
@@ -454,7 +455,7 @@ def test_a_dry_run_lists_what_it_would_cool_down_and_sends_nothing(
         {"version_id": old[0], "previous_min_replicas": 3}
     ]
     assert [r["method"] for r in sim.state.requests].count("POST") == 0
-    assert "Would cool down" in result.summary and "would run" in result.summary
+    assert "Would retire" in result.summary and "would run" in result.summary
 
 
 def test_every_target_of_a_fleet_cools_down_its_own_earlier_versions(

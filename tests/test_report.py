@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sieve_action.inputs import Target
 from sieve_action.models import Version
+from sieve_action.record import TargetRun
 from sieve_action.report import (
     OUTPUT_NAMES,
     cell,
@@ -21,8 +21,11 @@ from sieve_action.report import (
     summary,
 )
 from sieve_action.retire import Retired
-from sieve_action.scaling import TargetRun
 from sieve_action.secrets import Secrets
+from sieve_action.smoke import SmokeTest
+from sieve_action.targets import Target
+
+from .records import ended
 
 NONE = Secrets()  # nothing to scrub: these tests are about the text itself
 
@@ -78,20 +81,22 @@ def version(**fields: Any) -> Version:
 
 def changed_run(name: str = "whisper", **target: Any) -> TargetRun:
     """A target scaled from 0..1 to 1..3."""
-    return TargetRun(
-        Target("acme", name, target.get("version", "latest"), 1, 3),
-        before=version(),
-        current=version(minimum_replicas=1, maximum_replicas=3),
-        changed=True,
-        min_after=1,
-        max_after=3,
-        outcome="ok",
+    return ended(
+        TargetRun(
+            Target("acme", name, target.get("version", "latest"), 1, 3),
+            before=version(),
+            current=version(minimum_replicas=1, maximum_replicas=3),
+            changed=True,
+            min_after=1,
+            max_after=3,
+        ),
+        "ok",
     )
 
 
 def failed_run(name: str = "whisper", error: str = "Sieve has no function version") -> TargetRun:
     """A target whose first read failed: nothing is known."""
-    return TargetRun(Target("acme", name, "latest", 2, None), outcome="failed", error=error)
+    return ended(TargetRun(Target("acme", name, "latest", 2, None)), "failed", error)
 
 
 # --- outputs ---------------------------------------------------------------------------------
@@ -150,8 +155,8 @@ def test_null_maximum_ready_at_and_workers_are_empty_strings() -> None:
         current=unbounded,
         min_after=0,
         max_after=None,
-        outcome="ok",
     )
+    run.finish()
     values = outputs([run], dry_run=False, secrets=NONE)
     assert values["max-replicas"] == ""
     assert values["previous-max-replicas"] == ""
@@ -171,8 +176,8 @@ def test_a_dry_run_reports_the_planned_bounds() -> None:
         changed=True,
         min_after=2,
         max_after=4,
-        outcome="ok",
     )
+    run.finish()
     values = outputs([run], dry_run=True, secrets=NONE)
     assert (values["min-replicas"], values["max-replicas"]) == ("2", "4")
     assert (values["previous-min-replicas"], values["previous-max-replicas"]) == ("0", "1")
@@ -279,7 +284,7 @@ def test_summary_for_one_target() -> None:
     assert "| Min replicas | 0 → 1 |" in rows
     assert "| Max replicas | 1 → 3 |" in rows
     assert "| Changed | yes |" in rows
-    assert "| Ready at | 2024-12-15 01:43:10.000000 UTC |" in rows
+    assert "| Ready at | 2024-12-15 01:43:10 UTC |" in rows  # no fractions of a second
     assert sum("acme/whisper" in row for row in rows) == 1  # one row for the target
     assert all(unescaped_pipes(row) == 3 for row in rows)
     assert text.count("| --- |") == 1  # one table
@@ -324,7 +329,21 @@ def test_closing_lines() -> None:
     assert closing_line(changed_run(), dry_run=False) == (
         f"acme/whisper@latest → {VERSION_ID}: replicas 1..3 (changed), build ready"
     )
-    assert closing_line(failed_run(), dry_run=False) == "acme/whisper@latest → ?: failed"
+    # No "→ ?" for a version never resolved (issue 14, point 10).
+    assert closing_line(failed_run(), dry_run=False) == (
+        "acme/whisper@latest: failed, its version not resolved"
+    )
+
+
+def test_the_closing_line_tells_the_smoke_test_and_the_versions_retired() -> None:
+    run = changed_run()
+    run.smoke = SmokeTest(job_id="j1", status="finished")
+    run.retire, run.retire_done, run.retired = True, True, [Retired("v1", 2, None)]
+    run.reached = "1 warm replica"
+    assert closing_line(run, dry_run=False) == (
+        f"acme/whisper@latest → {VERSION_ID}: replicas 1..3 (changed), 1 warm replica, "
+        "smoke test finished, retired 1"
+    )
 
 
 def test_a_huge_version_is_cut_to_its_documented_fields_with_a_warning() -> None:
@@ -342,11 +361,12 @@ def test_a_huge_version_is_cut_to_its_documented_fields_with_a_warning() -> None
     assert output_warnings([changed_run()], NONE) == []
 
 
-def test_a_cool_down_stopped_part_way_says_what_was_done() -> None:
+def test_retiring_stopped_part_way_says_what_was_done() -> None:
     run = changed_run()
-    run.retire, run.outcome = True, "failed"
+    run = ended(TargetRun(run.target, run.before, run.current), "failed", "x")
+    run.retire = True
     run.retired = [Retired("v1", 2, 1.5)]
     run.error = run.retire_skipped = "`acme/whisper@latest`: Forbidden (403)"
     text = summary([run], dry_run=False, secrets=NONE)
-    assert "cooled down 1: minimum replicas set to 0 (maximum unchanged), then stopped" in text
-    assert "| v1 | 2 | $1.50 |" in text
+    assert "retired 1: minimum replicas set to 0 (maximum unchanged), then stopped" in text
+    assert "| acme/whisper@latest | v1 | 2 | $1.50 |" in text

@@ -25,12 +25,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sieve_action import report
-from sieve_action.client import RetryPolicy, SieveClient, log_retry
+from sieve_action.client import RetryPolicy, log_retry
 from sieve_action.console import Console
 from sieve_action.driver import announce
 from sieve_action.inputs import parse_inputs
-from sieve_action.scaling import scale_all
 from sieve_action.secrets import Secrets
+from testkit.inprocess import scale_in_process
 
 from .test_client import VERSION
 from .test_waiting import FakeClock
@@ -90,21 +90,9 @@ def visible(key: str, answer: Callable[[httpx.Request], httpx.Response], github:
         inputs = parse_inputs(
             {"api-key": key, "owner": "acme", "function": "whisper", "min-replicas": "1"}
         )
-        with SieveClient(
-            "http://sieve.test",
-            key,
-            policy=FAST,
-            secrets=console.secrets,
-            log=console.info,
-            transport=httpx.MockTransport(answer),
-        ) as client:
-            runs = scale_all(
-                client,
-                inputs.resolve_targets(),
-                inputs,
-                FakeClock(),
-                console.info,
-            )
+        runs = scale_in_process(
+            inputs, console, policy=FAST, clock=FakeClock(), transport=httpx.MockTransport(answer)
+        )
         for run in runs:
             console.info(report.closing_line(run, dry_run=False))
         announce(console, runs)

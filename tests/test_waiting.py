@@ -7,14 +7,16 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sieve_action.errors import Cancelled
 from sieve_action.models import Version
-from sieve_action.waiting import Cancelled, RealClock, goal_met, wait_for
+from sieve_action.waiting import RealClock, goal_met, wait_for
 
 
 class FakeClock:
@@ -323,3 +325,54 @@ def test_a_cancel_during_the_wait_stops_it() -> None:
         timer.cancel()
     assert time.monotonic() - started < 0.5
     assert 1 <= len(reads) <= 5
+
+
+# --- progress (issue 14, point 3) ----------------------------------------------------------
+
+
+def test_a_wait_says_how_it_is_going_when_counts_change_and_every_30_s() -> None:
+    clock = FakeClock(0.0)
+    states = [
+        version("ready", warm(idle=0, starting=4)),
+        version("ready", warm(idle=0, starting=4)),
+        version("ready", warm(idle=1, active=1, starting=2)),
+        *[version("ready", warm(idle=1, active=1, starting=2))] * 20,
+        version("ready", warm(idle=4)),
+    ]
+    said: list[tuple[float, str]] = []
+    read = Reader(clock, states)
+    result = wait_for(
+        read,
+        version("deploying"),
+        goal="replicas",
+        min_replicas=4,
+        timeout=1200,
+        interval=5.0,
+        clock=clock,
+        say=lambda line: said.append((clock.now, line)),
+    )
+    assert result.ending == "ready"
+    lines = [line for _, line in said]
+    assert lines[0] == "0 of 4 warm: 4 starting; 5 s of 1200"
+    assert "2 of 4 warm: 1 idle, 1 active, 2 starting; 15 s of 1200" in lines
+    times = [0.0] + [at for at, _ in said] + [clock.now]
+    assert max(b - a for a, b in pairwise(times)) <= 30.0
+
+
+def test_a_long_interval_still_says_something_every_30_s() -> None:
+    clock = FakeClock(0.0)
+    said: list[float] = []
+    result = wait_for(
+        Reader(clock, [version("building")]),
+        version("building"),
+        goal="build",
+        min_replicas=0,
+        timeout=400.0,
+        interval=300.0,
+        clock=clock,
+        say=lambda _line: said.append(clock.now),
+    )
+    assert result.ending == "timeout"
+    assert all(s <= 30.0 for s in clock.sleeps)
+    times = [0.0, *said, clock.now]
+    assert max(b - a for a, b in pairwise(times)) <= 30.0

@@ -149,7 +149,8 @@ def edits(sim: Simulator) -> list[object]:
 
 
 def test_scale_with_bounds_and_wait_until_ready(contract: Contract) -> None:
-    building = contract.sim.state.deploy("acme", "whisper", build_seconds=1.0)
+    # One build stage per read, so answers mid-build are seen however busy the machine.
+    building = contract.sim.state.deploy("acme", "whisper", build_reads=4)
     result = contract.run(min_replicas="1", max_replicas="3", wait="true", poll_interval="0.1")
     assert result.returncode == 0, result.stdout
     out = result.outputs

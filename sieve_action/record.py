@@ -1,0 +1,121 @@
+"""The run record: what is known about each target as the step goes, and how it ended.
+
+A target's outcome starts ``pending`` and changes once, through one of three
+transitions: :meth:`TargetRun.finish` (every phase asked for ran and passed),
+:meth:`TargetRun.fail` or :meth:`TargetRun.cancel`. Whatever ends the step (success,
+a failure, a timeout, a cancel, a bug), the report is written from these records as
+they stand, and a phase that did not run is never reported as having run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from .errors import ExitCode
+from .models import Version
+from .targets import Target
+
+if TYPE_CHECKING:  # the records of the phases; their modules import this one's peers
+    from .retire import Retired
+    from .smoke import SmokeTest
+
+Outcome = Literal["pending", "ok", "build-error", "timeout", "failed", "cancelled"]
+#: The ways a target fails (all but ``ok`` and ``pending``).
+Failure = Literal["build-error", "timeout", "failed", "cancelled"]
+#: What a target is doing, for messages about where it stopped.
+Phase = Literal["reading", "editing", "waiting", "smoke-testing", "retiring"]
+
+
+@dataclass
+class TargetRun:
+    """What is known about one target so far."""
+
+    target: Target
+    before: Version | None = None
+    current: Version | None = None
+    #: The bounds differ from what was asked, so an edit is (or in a dry run, would be) due.
+    edit_due: bool = False
+    #: Sieve accepted the edit (in a dry run: one would be sent).
+    changed: bool = False
+    min_after: int | None = None
+    max_after: int | None = None
+    waited: float | None = None
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    phase: Phase = "reading"
+    wait_started: float | None = None
+    #: What the wait reached, in words ("build ready", "4 warm replicas"), once it did.
+    reached: str | None = None
+    #: The smoke test, when one was asked for (run or not).
+    smoke: SmokeTest | None = None
+    #: Whether retiring earlier versions was asked for.
+    retire: bool = False
+    #: Whether the search for earlier versions to retire ran to its end.
+    retire_done: bool = False
+    #: Earlier versions retired (or that would be, in a dry run), in order.
+    retired: list[Retired] = field(default_factory=list)
+    #: Why earlier versions were left as they were (or the search stopped), when asked.
+    retire_skipped: str | None = None
+    _outcome: Outcome = field(default="pending", init=False)
+
+    @property
+    def outcome(self) -> Outcome:
+        return self._outcome
+
+    def finish(self) -> None:
+        """Every phase asked for ran and passed."""
+        if self._outcome == "pending":
+            self._outcome = "ok"
+
+    def fail(self, error: str, outcome: Failure = "failed") -> None:
+        """The first failure is the one reported; a later one is only logged by its phase."""
+        if self._outcome == "pending":
+            self._outcome, self.error = outcome, error
+
+    def cancel(self, now: float) -> None:
+        """The step was cancelled while this target was not finished."""
+        if self._outcome == "pending":
+            self._outcome, self.error = "cancelled", f"cancelled while {self.phase}"
+        self.end_wait(now)
+
+    def end_wait(self, now: float) -> None:
+        """Record how long the step waited, however the wait ended."""
+        if self.wait_started is not None and self.waited is None:
+            self.waited = now - self.wait_started
+
+    @property
+    def version_id(self) -> str | None:
+        version = self.current or self.before
+        return version.id if version else None
+
+    @property
+    def failed(self) -> bool:
+        return self._outcome not in {"ok", "pending"}
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What a step did, for an edge to publish: every target's record, whether it was a
+    dry run, the exit code, and the problems found before any target (input errors,
+    the environment), worded for the edge."""
+
+    runs: Sequence[TargetRun]
+    dry_run: bool
+    code: int
+    problems: Sequence[str] = ()
+
+
+def exit_code(runs: Sequence[TargetRun]) -> ExitCode:
+    """1 for any failure at Sieve, in a build or a smoke test (or for no target at all: a
+    step that got nowhere has not succeeded), else 3 for a timeout, else 0. A target
+    still pending has not succeeded either."""
+    if not runs:
+        return ExitCode.FAILED
+    outcomes = {run.outcome for run in runs}
+    if outcomes & {"failed", "build-error", "cancelled", "pending"}:
+        return ExitCode.FAILED
+    if "timeout" in outcomes:
+        return ExitCode.TIMEOUT
+    return ExitCode.OK

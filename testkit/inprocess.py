@@ -1,0 +1,36 @@
+"""The step's scaling in the test's own process, for tests that look at the run records
+(and inject a transport or a clock) rather than at a step's files."""
+
+from __future__ import annotations
+
+import httpx
+
+from sieve_action.client import RetryPolicy, SieveClient
+from sieve_action.console import Console
+from sieve_action.driver import scale_targets
+from sieve_action.inputs import Inputs
+from sieve_action.record import TargetRun
+from sieve_action.waiting import Clock
+
+
+def scale_in_process(
+    inputs: Inputs,
+    console: Console,
+    *,
+    policy: RetryPolicy | None = None,
+    clock: Clock | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> list[TargetRun]:
+    """The step's scaling in this process, signals handled as the driver does: for tests
+    that look at the records rather than at a step's files."""
+    client = SieveClient(
+        inputs.api_url,
+        inputs.api_key,
+        policy=policy,
+        secrets=console.secrets,
+        log=console.info,
+        transport=transport,
+        environ={},
+    )
+    runs, _ = scale_targets(inputs, client, console, clock)
+    return runs
