@@ -13,6 +13,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
+. "$here/act_examples.sh"
 cd "$repo"
 
 PYTHON=${PYTHON:-$repo/.venv/bin/python}
@@ -199,6 +200,10 @@ dk image inspect "$ref@$digest" >/dev/null 2>&1 || die "act did not pull $ref@$d
 grep -q "GET /v2/acme/sieve-action/manifests/$digest" "$SIEVE_RUN/registry.log" \
   || die "the registry served no manifest by digest"
 
+# 8b. Every example of examples/*.yml under act with the same released action, the
+#     same simulator and key (ci/image/act_examples.sh): an example that breaks fails.
+run_examples "$work" "$run" "$base" "$sim_url" "$key"
+
 # 9. The key: masked in act's log (the action's ::add-mask::), and in no file the run
 #    left (the copy of the repository, act's HOME, the logs, the daemon's containers).
 [ -z "$(leak "$run/act.log")" ] || die "the API key appears in act's log"
@@ -209,6 +214,6 @@ found=$(leak "$run" "$SIEVE_STATE/docker/containers" "$SIEVE_RUN/registry.log" "
 # Kept for reading when asked (they hold no key: checked above).
 if [ -n "${SIEVE_E2E_LOGS:-}" ]; then
   mkdir -p "$SIEVE_E2E_LOGS"
-  cp "$run/act.log" "$run/build.log" "$run/push.log" "$run/sizes.md" "$SIEVE_RUN/registry.log" "$SIEVE_E2E_LOGS/"
+  cp "$run/act.log" "$run"/act-*.log "$run/build.log" "$run/push.log" "$run/sizes.md" "$SIEVE_RUN/registry.log" "$SIEVE_E2E_LOGS/"
 fi
 say "release end to end passed in $(since "$started") s (build $build_seconds s, $compressed bytes compressed)"
