@@ -38,7 +38,7 @@ import yaml
 
 ACTION = re.compile(r"sieve-action/sieve-action@\S+")
 REUSABLE = re.compile(r"\S+/\.github/workflows/(?P<file>[\w.-]+\.ya?ml)@\S+")
-PASS_THROUGH = "${{ inputs.api-url }}"
+API_URL_INPUT = "${{ inputs.api-url }}"
 #: (example file, step name) -> why the step cannot run here.
 STUBBED: dict[tuple[str, str], str] = {
     ("after-deploy.yml", "Install the Sieve CLI"): "installs sievedata from PyPI",
@@ -64,13 +64,11 @@ class RewriteError(Exception):
 
 def _skip(step: dict[str, Any], why: str) -> dict[str, Any]:
     """STEP as a `run:` step that says it was skipped; name, id, if and env kept."""
-    kept = {key: step[key] for key in ("name", "id", "if", "env") if key in step}
+    kept: dict[str, Any] = {key: step[key] for key in ("name", "id", "if", "env") if key in step}
     return {**kept, "run": "echo " + shlex.quote(f"[act] skipped: {why}")}
 
 
-def rewrite(
-    workflow: dict[Any, Any], name: str, api_url: str
-) -> tuple[dict[Any, Any], list[str]]:
+def rewrite(workflow: dict[Any, Any], name: str, api_url: str) -> tuple[dict[Any, Any], list[str]]:
     """The runnable copy of WORKFLOW (the example file NAME), and the changes made."""
     changes: list[str] = []
     stubbed = {step for (file, step) in STUBBED if file == name}
@@ -100,7 +98,7 @@ def rewrite(
             elif isinstance(step_uses, str) and ACTION.fullmatch(step_uses):
                 step = {**step, "uses": "./"}
                 settings = dict(step.get("with") or {})
-                if settings.get("api-url") != PASS_THROUGH:
+                if settings.get("api-url") != API_URL_INPUT:
                     settings["api-url"] = api_url
                     changes.append(f"{label}: uses ./, api-url {api_url}")
                 else:
