@@ -11,5 +11,5 @@ python=${PYTHON:-python3}
 npm ci --prefix tests/contract --no-audit --no-fund --loglevel=error
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy --strict sieve_action testkit tests scripts bench ci/image/check_image.py image/collect.py
+.venv/bin/mypy --strict sieve_action testkit tests scripts bench ci/image/check_image.py ci/act/runnable_examples.py image/collect.py
 .venv/bin/python -m pytest "$@"
