@@ -1,16 +1,15 @@
 # The action's image: built by the runner for `uses: ./`, forks and `@main`
 # (runs.image: Dockerfile), and built once by the release workflow for `@vX`, whose
-# action.yml names the pushed image by digest. Only what runs: a venv holding the
-# locked runtime dependencies, then the code, both with their bytecode.
-# Measured build time and size, and how: docs/image.md.
+# action.yml names the pushed image by digest. Two stages: the first is a Python base
+# with the venv and the code, both with their bytecode; the last is `FROM scratch`
+# and holds only what a run uses, collected from the first by image/collect.py.
+# Measured build time, size and pull, and how: docs/image.md.
 
 # A slim official Python image (it ships pip); a build argument so that a registry
 # mirror, or a locally made base (ci/image/lib.sh), can stand in for it.
 ARG BASE_IMAGE=python:3.13-slim
-FROM ${BASE_IMAGE}
+FROM ${BASE_IMAGE} AS build
 
-# Output reaches the log as it is written; a run writes no bytecode (the build
-# wrote what it needs, and the container runs once).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 
@@ -28,20 +27,31 @@ RUN python3 -m venv --without-pip /opt/venv \
  && rm /tmp/runtime.txt \
  && /opt/venv/bin/python -m compileall -q -j 0 --invalidation-mode unchecked-hash /opt/venv
 
-# The code last; entrypoint.py sits beside the package, so nothing is installed.
-# Its bytecode, and that of the standard library modules a run loads (the official
-# images ship none): importing the action, making an HTTP client and encoding a
-# host name as a connection does load them; each one without a .pyc gets one.
+# What a run needs from this stage, copied to /root.d with the paths it has here,
+# and the kept standard library compiled there (image/collect.py says what and why).
+# The code comes after, so a code change reuses this layer too.
+COPY image/collect.py /tmp/collect.py
+RUN mkdir /app && /opt/venv/bin/python /tmp/collect.py /root.d --venv /opt/venv --app /app \
+ && rm /tmp/collect.py
+
+# The code; entrypoint.py sits beside the package, so nothing is installed.
 COPY sieve_action/ /app/sieve_action/
 COPY entrypoint.py /app/entrypoint.py
 RUN /opt/venv/bin/python -m compileall -q -j 0 --invalidation-mode unchecked-hash /app/sieve_action \
- && cd /app && /opt/venv/bin/python -c 'import importlib.util, os, py_compile, sys, sysconfig; \
-import sieve_action.action, httpx; httpx.Client(); "sievedata.com".encode("idna"); \
-lib = sysconfig.get_paths()["stdlib"] + os.sep; \
-files = sorted({getattr(m, "__file__", None) or "" for m in list(sys.modules.values())}); \
-[py_compile.compile(f, doraise=True, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH) \
- for f in files if f.startswith(lib) and f.endswith(".py") \
- and not os.path.exists(importlib.util.cache_from_source(f))]'
+ && mkdir -p /app.d && cp -a /app /app.d/app
 
+# Only what a run uses: no shell, no package manager, no pip. The system part
+# (interpreter, libraries, standard library, /etc, /tmp) and the venv in one layer
+# that a code change leaves as it was; the code in a layer of its own. To look inside,
+# use the image's Python: docker run --rm -it --entrypoint /opt/venv/bin/python IMAGE
+FROM scratch
+COPY --from=build /root.d/ /
+COPY --from=build /app.d/ /
+# Output reaches the log as it is written; a run writes no bytecode (the build
+# wrote all of it, and the container runs once).
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH=/opt/venv/bin \
+    LANG=C.UTF-8
 # No USER: the runner's file command files belong to root (GitHub's advice).
 ENTRYPOINT ["/opt/venv/bin/python", "/app/entrypoint.py"]

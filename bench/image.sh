@@ -1,17 +1,16 @@
 #!/usr/bin/env bash
 # Benchmark 4: the image's build time and size, measured as the ship issue measures
 # them, by ci/image/measure.sh (owned with the rest of ci/image/): cold and warm build
-# medians and the bytes the image adds to its base. This script only calls it.
+# medians and the bytes the image holds unpacked. This script only calls it.
 #
 #   bash bench/image.sh            # IMAGE_RUNS=3 builds of each kind by default
 #
 # Skipped (exit 0, said so) when ci/image/measure.sh is absent, or BENCH_SKIP_IMAGE=1.
-# Fails when the measurement fails, or when the image adds more than IMAGE_BUDGET
-# bytes to its base (default 25000000: the budget ci/image/e2e.sh enforces).
+# Fails when the measurement fails. The budget (25 MB compressed, every layer) is
+# enforced by ci/image/e2e.sh, which pushes the image to a registry to measure it.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 measure="$repo/ci/image/measure.sh"
-budget=${IMAGE_BUDGET:-25000000}
 mkdir -p "$repo/build/bench"
 out="$repo/build/bench/image.txt"
 
@@ -30,11 +29,9 @@ if ! RUNS=${IMAGE_RUNS:-3} bash "$measure" 2>"$out.log" | tee "$out"; then
   echo "image: ci/image/measure.sh failed: FAIL"
   exit 1
 fi
-bytes=$(sed -n 's/^size added: *\([0-9][0-9]*\) bytes.*/\1/p' "$out")
+bytes=$(sed -n 's/^image size: *\([0-9][0-9]*\) bytes.*/\1/p' "$out")
 if [ -z "$bytes" ]; then
-  echo "image: no 'size added' line in the measurement: FAIL"
+  echo "image: no 'image size' line in the measurement: FAIL"
   exit 1
 fi
-if [ "$bytes" -le "$budget" ]; then verdict=PASS; else verdict=FAIL; fi
-echo "image: adds $bytes bytes to its base (budget $budget): $verdict"
-[ "$verdict" = PASS ]
+echo "image: $bytes bytes unpacked (the compressed budget: ci/image/e2e.sh): PASS"

@@ -11,6 +11,6 @@ python=${PYTHON:-python3}
 npm ci --prefix tests/contract --no-audit --no-fund --loglevel=error
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy --strict sieve_action testkit tests scripts bench ci/image/check_image.py
+.venv/bin/mypy --strict sieve_action testkit tests scripts bench ci/image/check_image.py ci/act/runnable_examples.py image/collect.py
 # On every core (PYTEST_WORKERS=0 runs them in this process).
 .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-auto}" "$@"

@@ -32,10 +32,26 @@ def test_the_wheel_is_built_from_the_package_alone() -> None:
 
 
 def test_the_image_copies_only_the_package_and_the_entrypoint() -> None:
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
     copied = [
-        line.split()[1]
-        for line in (ROOT / "Dockerfile").read_text().splitlines()
-        if line.startswith("COPY ")
+        line.split()[1] for line in lines if line.startswith("COPY ") and "--from" not in line
     ]
-    assert set(copied) == {"requirements/runtime.txt", "sieve_action/", "entrypoint.py"}
+    # image/collect.py only runs in the first stage; the last stage copies from it alone.
+    assert set(copied) == {
+        "requirements/runtime.txt",
+        "image/collect.py",
+        "sieve_action/",
+        "entrypoint.py",
+    }
+    last = lines[max(i for i, line in enumerate(lines) if line.startswith("FROM "))]
+    assert last == "FROM scratch"
+    tail = lines[lines.index(last) :]
+    assert all(line.startswith("COPY --from=build ") for line in tail if line.startswith("COPY "))
+    assert not any(line.startswith("RUN ") for line in tail)
+    allowed = [
+        line[1:]
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.startswith("!")
+    ]
+    assert set(allowed) == set(copied)
     assert not list((ROOT / "sieve_action").glob("*simulat*"))

@@ -236,3 +236,61 @@ build_image() {
 size_added() {
   echo $(( $(dk image inspect -f '{{.Size}}' "$1") - $(dk image inspect -f '{{.Size}}' "$2") ))
 }
+
+# The bytes a registry stores for REPO@REF (a tag or digest): every layer of the
+# manifest, compressed, plus the config. registry_bytes REPO REF
+registry_bytes() {
+  python3 - "$SIEVE_REGISTRY" "$1" "$2" <<'PY'
+import json, sys, urllib.request
+registry, repo, ref = sys.argv[1:]
+accept = ("application/vnd.docker.distribution.manifest.v2+json, "
+          "application/vnd.oci.image.manifest.v1+json")
+request = urllib.request.Request(f"http://{registry}/v2/{repo}/manifests/{ref}",
+                                 headers={"Accept": accept})
+manifest = json.load(urllib.request.urlopen(request, timeout=30))
+print(sum(layer["size"] for layer in manifest["layers"]) + manifest["config"]["size"])
+PY
+}
+
+# A second daemon whose store is empty before every pull: a fresh runner's. Its own
+# socket, folders and containerd; stopped by stop_pull_docker.
+PULL_HOST="unix://$SIEVE_RUN/pull/docker.sock"
+start_pull_docker() {
+  stop_pull_docker
+  mkdir -p "$SIEVE_RUN/pull" "$SIEVE_STATE/pull"
+  dockerd --host "$PULL_HOST" --data-root "$SIEVE_STATE/pull" \
+    --exec-root "$SIEVE_RUN/pull/exec" --pidfile "$SIEVE_RUN/pull/docker.pid" \
+    --iptables=false --ip-forward=false --ip-masq=false --bridge=none \
+    --storage-driver=overlay2 >"$SIEVE_RUN/pull/dockerd.log" 2>&1 9>&- &
+  local pid=$! i
+  for i in $(seq 150); do
+    DOCKER_HOST=$PULL_HOST dk version >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  tail -n 20 "$SIEVE_RUN/pull/dockerd.log" >&2
+  die "the pull daemon did not start"
+}
+
+stop_pull_docker() {
+  stop_pidfile "$SIEVE_RUN/pull/docker.pid"
+  awk -v root="$SIEVE_RUN/pull/exec/" 'index($2, root) == 1 {print $2}' /proc/mounts | sort -r \
+    | while read -r mount; do umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true; done
+  rm -rf "$SIEVE_STATE/pull"
+}
+
+# Seconds to pull REF (by digest) into the pull daemon's empty store; the store is
+# emptied again afterwards. time_pull REF
+time_pull() {
+  local start seconds
+  DOCKER_HOST=$PULL_HOST dk image prune -af >/dev/null 2>&1 || true
+  start=$(now)
+  DOCKER_HOST=$PULL_HOST timeout 300 "$SIEVE_DOCKER_CLI" pull -q "$1" >/dev/null \
+    || die "pull of $1 failed"
+  seconds=$(since "$start")
+  DOCKER_HOST=$PULL_HOST dk image prune -af >/dev/null 2>&1 || true
+  echo "$seconds"
+}
+
+# Median of the numbers on stdin, one a line.
+median_of() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
