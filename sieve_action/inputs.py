@@ -103,6 +103,10 @@ def _name(value: str, quote: Quote) -> str:
     return value
 
 
+#: One owner or function name (the capacity file checks its names by the same rule).
+parse_name = _name
+
+
 def parse_version(value: str, quote: Quote) -> str:
     if value == "latest" or _VERSION.fullmatch(value):
         return value
