@@ -118,6 +118,7 @@ class FunctionSchedule:
     """One function version's baseline, windows and override."""
 
     line: int
+    name: str  # the key as written: owner/function[@version]
     owner: str
     function: str
     version: str
@@ -462,6 +463,7 @@ class _Reader:
             return None
         return FunctionSchedule(
             _line(key_node),
+            name,
             owner,
             function,
             version if at else "latest",
@@ -586,9 +588,11 @@ class _Reader:
         filled = [w.filled(baseline) for w in function.windows]
         for index, (window, bounds) in enumerate(zip(function.windows, filled, strict=True)):
             if bounds.max is not None and bounds.min > bounds.max:
-                low = f"min {bounds.min}" + (" (the baseline's)" if window.min is None else "")
-                high = f"max {bounds.max}" + (" (the baseline's)" if window.max is None else "")
-                self.fail(window.line, f"{key}.windows[{index}]", f"{low} is greater than {high}")
+                own_min = f"min {bounds.min}" + (" (the baseline's)" if window.min is None else "")
+                own_max = f"max {bounds.max}" + (" (the baseline's)" if window.max is None else "")
+                self.fail(
+                    window.line, f"{key}.windows[{index}]", f"{own_min} is greater than {own_max}"
+                )
                 ok = False
         if not ok:
             return False
