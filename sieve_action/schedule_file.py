@@ -218,7 +218,9 @@ def _compose(source: str, file: str) -> yaml.Node | None:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = None if mark is None else mark.line + 1
-        problem = error.problem or error.context or "cannot be read"
+        # "while parsing a ..." context is PyYAML's own path; "expected ..." is the rule.
+        context = error.context if error.context and error.context.startswith("expected") else ""
+        problem = " ".join(part for part in (context, error.problem) if part) or "cannot be read"
         raise _one(file, line, f"is not valid YAML: {problem}") from None
     except yaml.YAMLError as error:  # a character YAML does not allow: it says where
         position = getattr(error, "position", None)
