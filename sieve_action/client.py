@@ -41,6 +41,7 @@ from .models import (
     DetailedUsage,
     EditFunctionVersionRequest,
     Job,
+    JobCost,
     PushRequest,
     PushResponse,
     StatusResponse,
@@ -132,6 +133,8 @@ class _Request:
     long_poll: float | None = None
     #: Told the seconds so far, every :data:`HEARTBEAT_SECONDS` while an answer is awaited.
     heartbeat: Callable[[float], None] | None = None
+    #: One attempt only (a cancelled step has time for no retry).
+    once: bool = False
 
 
 def log_retry(details: stamina.instrumentation.RetryDetails) -> None:
@@ -232,25 +235,42 @@ class SieveClient:
         self._http.close()
 
     # -- the operations ---------------------------------------------------------------
-    def get_version(self, owner: str, function: str, version: str) -> Version:
-        """``get_function_version``: the version, ``latest`` resolved by Sieve."""
+    def get_version(
+        self, owner: str, function: str, version: str, *, once_within: float | None = None
+    ) -> Version:
+        """``get_function_version``: the version, ``latest`` resolved by Sieve.
+        ``once_within``: one attempt within that many seconds (a cancelled step)."""
         return self._call(
             _Request(
                 "GET",
                 _path("/v2/functions/{}/{}/versions/{}", owner, function, version),
                 f"{owner}/{function}@{version}",
+                deadline=once_within,
+                once=once_within is not None,
             ),
             Version,
         )
 
     def edit_version(
-        self, owner: str, function: str, version: str, edit: EditFunctionVersionRequest
+        self,
+        owner: str,
+        function: str,
+        version: str,
+        edit: EditFunctionVersionRequest,
+        *,
+        once_within: float | None = None,
     ) -> Version:
         """``edit_function_version``: send only the bounds being changed."""
         path = _path("/v2/functions/{}/{}/versions/{}/edit", owner, function, version)
-        return self._call(
-            _Request("POST", path, f"{owner}/{function}@{version}", body=edit.body()), Version
+        request = _Request(
+            "POST",
+            path,
+            f"{owner}/{function}@{version}",
+            body=edit.body(),
+            deadline=once_within,
+            once=once_within is not None,
         )
+        return self._call(request, Version)
 
     def list_versions(self, owner: str, function: str, *, limit: int, offset: int) -> list[Version]:
         """``get_function_versions``: one page of versions, newest first."""
@@ -338,6 +358,13 @@ class SieveClient:
         )
         return self._call(request, DetailedUsage)
 
+    def job_cost(self, job_id: str) -> float:
+        """``job_usage``: what one job cost, in dollars (its child jobs included)."""
+        request = _Request(
+            "GET", _path("/v2/usage/job/{}", job_id), f"job {job_id}", kind="usage of job"
+        )
+        return self._call(request, JobCost).cost
+
     # -- one request ------------------------------------------------------------------
     def _call(self, request: _Request, shape: type[M]) -> M:
         """The request's answer as ``shape``, after retries; or a SieveError."""
@@ -350,7 +377,7 @@ class SieveClient:
         try:
             for attempt in stamina.retry_context(
                 on=self._retry_for(request, deadline),
-                attempts=policy.attempts,
+                attempts=1 if request.once else policy.attempts,
                 timeout=seconds,
                 wait_initial=policy.wait_initial,
                 wait_max=policy.wait_max,

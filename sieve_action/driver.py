@@ -140,7 +140,11 @@ def scale_targets(
                     signalled = received()
         except Cancelled:
             # Every target's thread stops at its next sleep or request; what it left
-            # running on Sieve is stopped from here, within the runner's grace period.
+            # running on Sieve is stopped, and what it raised set back, from here,
+            # within the runner's grace period.
+            now = time.monotonic()
+            for run in runs:
+                run.cancel(now)  # only those not finished
             settle_all(ctx, runs)
         except Exception as error:  # a bug outside any target's phases
             console.bug(error)

@@ -28,20 +28,19 @@ from .rules import (
     MIN_POLL_SECONDS,
     Quote,
     Rule,
-    fail,
     is_loopback,
     one_of,
     parse_api_key,
     parse_api_url,
     parse_boolean,
     parse_concurrency,
-    parse_json,
     parse_name,
     parse_replicas,
     parse_version,
     seconds,
 )
 from .secrets import Secrets
+from .smoke_cases import SmokePlan, parse_smoke_test
 from .targets import Defaults, Target, TargetLine, parse_lines, resolve
 
 #: The environment variable the key is read from when ``api-key`` is empty (the action)
@@ -86,16 +85,6 @@ def _input(
             "near_misses": list(near_misses),
         },
     )
-
-
-def _smoke_test(value: str, quote: Quote) -> dict[str, Any] | list[Any] | None:
-    if value == "":
-        return None
-    rule = "must be the JSON `inputs` of one job: an object (or a list)"
-    data = parse_json(value, rule)
-    if not isinstance(data, dict | list):
-        raise fail(f"{rule}, got {quote(value)}")
-    return data
 
 
 WaitFor = Literal["build", "replicas"]
@@ -194,14 +183,26 @@ class Inputs(BaseModel):
         examples=("false",),
         near_misses=("true", "no"),
     )
-    smoke_test: Annotated[dict[str, Any] | list[Any] | None, _check(_smoke_test)] = _input(
+    smoke_test: Annotated[SmokePlan | None, _check(parse_smoke_test)] = _input(
         "smoke-test",
         "",
-        "The JSON `inputs` of one job to run on the version once it is ready (implies "
-        "`wait`); the step fails if the job does not finish. Empty: no smoke test.",
+        "Jobs to run on the version once it is ready (implies `wait`): the JSON `inputs` of "
+        'one job, or an array of cases `{"name", "inputs", "expect", "max-seconds"}`, each '
+        "one job whose outputs must match `expect` and that must finish within "
+        "`max-seconds`. The step fails if a job does not pass. Empty: no smoke test.",
         "JSON",
         examples=("",),
-        near_misses=('{"text": "hello"}', "[1, 2]", "[]", "{", "7", '"a string"', '{"x": NaN}'),
+        near_misses=(
+            '{"text": "hello"}',
+            '[{"inputs": {"text": "hi"}, "expect": [{"data": "hi"}], "max-seconds": 30}]',
+            "[1, 2]",
+            "[]",
+            "{",
+            "7",
+            '"a string"',
+            '{"x": NaN}',
+            '[{"input": {}}]',
+        ),
     )
     smoke_test_timeout: Annotated[float, _check(seconds(MAX_WAIT_SECONDS))] = _input(
         "smoke-test-timeout",
@@ -218,6 +219,16 @@ class Inputs(BaseModel):
         "of the function: set its minimum replicas to 0, its maximum left as it is.",
         examples=("false",),
         near_misses=("true", "maybe"),
+    )
+    restore_on_failure: Annotated[bool, _check(parse_boolean)] = _input(
+        "restore-on-failure",
+        "true",
+        "When a target fails after the step raised its bounds (the build ends in `error`, a "
+        "wait runs out, the smoke test fails, the step is cancelled), set the bounds it raised "
+        "back to what they were, unless someone changed them meanwhile. A lowered minimum "
+        "stays lowered.",
+        examples=("true", "false"),
+        near_misses=("FALSE", "no"),
     )
     targets: Annotated[tuple[TargetLine, ...], _check(parse_lines)] = _input(
         "targets",

@@ -131,4 +131,11 @@ class DetailedUsage(BaseModel):
     model_config = _ON_FIRST_USE
 
     total_cost_dollars: float
-    total_compute_seconds: float = 0.0
+
+
+class JobCost(BaseModel):
+    """``JobCostResponse``: what one job cost (only the cost is read)."""
+
+    model_config = _ON_FIRST_USE
+
+    cost: float

@@ -19,13 +19,16 @@ from .targets import Target
 
 if TYPE_CHECKING:  # the records of the phases; their modules import this one's peers
     from .retire import Retired
-    from .smoke import SmokeTest
+    from .smoke import SmokeRecord
 
 Outcome = Literal["pending", "ok", "build-error", "timeout", "failed", "cancelled"]
 #: The ways a target fails (all but ``ok`` and ``pending``).
 Failure = Literal["build-error", "timeout", "failed", "cancelled"]
 #: What a target is doing, for messages about where it stopped.
-Phase = Literal["reading", "editing", "waiting", "smoke-testing", "retiring"]
+Phase = Literal["reading", "editing", "waiting", "smoke-testing", "retiring", "restoring"]
+#: How restoring a raised version went: set back; left (someone changed it meanwhile);
+#: failed (the edit did not go through); would (a dry run says what it would set back).
+Restored = Literal["restored", "left", "failed", "would"]
 
 
 @dataclass
@@ -49,7 +52,7 @@ class TargetRun:
     #: What the wait reached, in words ("build ready", "4 warm replicas"), once it did.
     reached: str | None = None
     #: The smoke test, when one was asked for (run or not).
-    smoke: SmokeTest | None = None
+    smoke: SmokeRecord | None = None
     #: Whether retiring earlier versions was asked for.
     retire: bool = False
     #: Whether the search for earlier versions to retire ran to its end.
@@ -58,6 +61,11 @@ class TargetRun:
     retired: list[Retired] = field(default_factory=list)
     #: Why earlier versions were left as they were (or the search stopped), when asked.
     retire_skipped: str | None = None
+    #: Whether a failure sets back the bounds this step raised (`restore-on-failure`).
+    restore: bool = False
+    #: How restoring went, when it was tried, and in words.
+    restored: Restored | None = None
+    restore_note: str | None = None
     _outcome: Outcome = field(default="pending", init=False)
 
     @property
@@ -84,6 +92,19 @@ class TargetRun:
         """Record how long the step waited, however the wait ended."""
         if self.wait_started is not None and self.waited is None:
             self.waited = now - self.wait_started
+
+    def raised(self) -> tuple[int | None, int | None] | None:
+        """The bounds to set back if this target fails: each bound the step's edit raised,
+        at its value before (None: leave it); None when the edit raised neither. Only a
+        raise is undone: a lowered minimum saves money, and undoing it would spend it."""
+        before = self.before
+        if before is None or not self.changed or self.min_after is None:
+            return None  # no edit of this step's went through (or a dry run's would)
+        low = before.minimum_replicas if self.min_after > before.minimum_replicas else None
+        high_before, high_after = before.maximum_replicas, self.max_after
+        raised_max = high_before is not None and (high_after is None or high_after > high_before)
+        high = high_before if raised_max else None
+        return None if low is None and high is None else (low, high)
 
     @property
     def version_id(self) -> str | None:

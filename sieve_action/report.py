@@ -32,8 +32,10 @@ RESULT_KEYS: dict[str, str] = {
     "previous_max_replicas": "the maximum before",
     "changed": "whether Sieve accepted an edit",
     "error": "why the target failed, or null",
-    "smoke_test": "the smoke test (`job_id`, `status`, `seconds`, `error`), or null",
+    "smoke_test": "the smoke test, or null: for one object `job_id`, `status`, `seconds`, "
+    "`error`; for an array of cases `status`, `seconds`, `cases`",
     "retired": "the earlier versions retired",
+    "restored": "whether bounds this step raised were set back after a failure",
 }
 #: Every output, declared once: name and what it holds. ``action.yml``'s outputs and the
 #: README's table are made from this (``scripts/sync.py``).
@@ -50,12 +52,18 @@ OUTPUTS: dict[str, str] = {
     "ready-at": "When the version became ready (UTC), or empty.",
     "workers": "The version's `current_workers` object as JSON, or empty.",
     "version": "The whole version object as JSON, as Sieve last returned it.",
-    "smoke-test-job-id": "The ID of the smoke test job, or empty.",
-    "smoke-test-status": "How the smoke test job ended as Sieve last reported it (`finished`, "
-    "`error`, `cancelled`; another status when it could not be stopped), or empty.",
-    "smoke-test-seconds": "Seconds from pushing the smoke test job to its end, or empty.",
+    "smoke-test-job-id": "The ID of the smoke test job (for one object), or empty.",
+    "smoke-test-status": "For one object, how its job ended as Sieve last reported it "
+    "(`finished`, `error`, `cancelled`; another status when it could not be stopped); for "
+    "an array of cases, `passed` or `failed`; empty when no job ran.",
+    "smoke-test-seconds": "Seconds from pushing the smoke test jobs to their ends, or empty.",
+    "smoke-tests": "A JSON array with one object per smoke test case: `name`, `job_id`, "
+    "`status`, `seconds`, `passed`, `why` (why it failed), `cost` (dollars, when Sieve "
+    "says); `[]` without a smoke test.",
     "retired": "A JSON array of the earlier versions retired (in a dry run: that would "
     "be), each `version_id` and `previous_min_replicas`; `[]` when none.",
+    "restored": "`true` when a target failed after the step raised its bounds and they were "
+    "set back (`restore-on-failure`), else `false`.",
     "results": "A JSON array with one object per target: "
     + ", ".join(f"`{key}`" for key in RESULT_KEYS)
     + "; `[]` when the inputs were refused.",
@@ -118,18 +126,43 @@ def result_object(run: TargetRun, dry_run: bool) -> dict[str, Any]:
             {"version_id": r.version_id, "previous_min_replicas": r.previous_min_replicas}
             for r in run.retired
         ],
+        "restored": run.restored == "restored",
     }
     assert list(values) == list(RESULT_KEYS)
     return values
 
 
+def _round(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 1)
+
+
 def _smoke_object(run: TargetRun) -> dict[str, Any] | None:
     smoke = run.smoke
-    if smoke is None or smoke.job_id is None:
+    if smoke is None or not smoke.ran:
         return None
-    seconds = None if smoke.seconds is None else round(smoke.seconds, 1)
-    return {"job_id": smoke.job_id, "status": smoke.status, "seconds": seconds,
-            "error": smoke.error}  # fmt: skip
+    if not smoke.plan.listed:
+        test = smoke.cases[0]
+        return {"job_id": test.job_id, "status": test.status, "seconds": _round(test.seconds),
+                "error": test.error}  # fmt: skip
+    return {"status": smoke.status, "seconds": _round(smoke.seconds), "cases": _cases(run)}
+
+
+def _cases(run: TargetRun) -> list[dict[str, Any]]:
+    """The ``smoke-tests`` output: one object per case."""
+    if run.smoke is None:
+        return []
+    return [
+        {
+            "name": test.case.name,
+            "job_id": test.job_id,
+            "status": test.status,
+            "seconds": _round(test.seconds),
+            "passed": test.passed,
+            "why": test.why() if test.job_id else "not run",
+            "cost": test.cost,
+        }
+        for test in run.smoke.cases
+    ]
 
 
 def results(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> list[Any]:
@@ -162,10 +195,12 @@ def outputs(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> dict[
             "ready-at": secrets.scrub(_text(current.ready_at if current else None)),
             "workers": _json(workers, secrets),
             "version": _version_json(current, secrets),
-            "smoke-test-job-id": secrets.scrub(_text(smoke["job_id"] if smoke else None)),
+            "smoke-test-job-id": secrets.scrub(_text(smoke.get("job_id") if smoke else None)),
             "smoke-test-status": secrets.scrub(_text(smoke["status"] if smoke else None)),
             "smoke-test-seconds": _text(smoke["seconds"] if smoke else None),
+            "smoke-tests": json.dumps(secrets.scrub_json(_cases(run))),
             "retired": json.dumps(entries[0]["retired"]),
+            "restored": "true" if run.restored == "restored" else "false",
         }
     )
     return values
@@ -322,12 +357,17 @@ def _summary_one(run: TargetRun, dry_run: bool, title: str, secrets: Secrets) ->
     ]
     if run.smoke is not None:
         rows.append(("Smoke test", _smoke_text(run, dry_run)))
+        if run.smoke.cost is not None:
+            rows.append(("Smoke test cost", f"${run.smoke.cost:,.4f}, as Sieve reports it"))
     if run.retire:
         rows.append(("Earlier versions", _retire_text(run, dry_run)))
+    if run.restore_note is not None:
+        rows.append(("Restored" if run.restored != "would" else "On failure", run.restore_note))
     lines = [f"### {_ICON[run.outcome]} {title}", "", "| | |", "| --- | --- |"]
     lines += [f"| {name} | {cell(value, secrets)} |" for name, value in rows]
     if run.error:
         lines += ["", f"**Failed:** {cell(run.error, secrets)}"]
+    lines += _cases_table(run, secrets)
     retired = _retired_rows(run, secrets)
     if retired:
         lines += ["", _retired_heading(dry_run), "", *_RETIRED_HEADER, *retired]
@@ -347,17 +387,42 @@ def _waited(run: TargetRun) -> str:
 def _smoke_text(run: TargetRun, dry_run: bool) -> str:
     smoke = run.smoke
     assert smoke is not None
-    if smoke.job_id is None:
+    if not smoke.ran:
         return "would run once the version is ready" if dry_run else "did not run"
-    took = "" if smoke.seconds is None else f" after {smoke.seconds:.1f} s"
-    said = f": {smoke.error}" if smoke.error else ""
-    if smoke.stop == "failed":
-        return f"job {smoke.job_id}: last seen `{smoke.status}`{took}; could not be cancelled, " \
+    if smoke.plan.listed:
+        passed = sum(test.passed for test in smoke.cases)
+        return f"{smoke.status}: {passed} of {len(smoke.cases)} cases passed"
+    test = smoke.cases[0]
+    took = "" if test.seconds is None else f" after {test.seconds:.1f} s"
+    said = f": {test.error}" if test.error else ""
+    if test.stop == "failed":
+        return f"job {test.job_id}: last seen `{test.status}`{took}; could not be cancelled, " \
             "check it on Sieve"  # fmt: skip
-    if smoke.stop == "ended":
+    if test.stop == "ended":
         said += " (it had already ended when the step cancelled it)"
-    outputs = f" ({smoke.outputs} output{'' if smoke.outputs == 1 else 's'}, not shown)"
-    return f"job {smoke.job_id}: {smoke.status}{took}{said}" + (outputs if smoke.passed else "")
+    outputs = f" ({test.outputs} output{'' if test.outputs == 1 else 's'}, not shown)"
+    return f"job {test.job_id}: {test.status}{took}{said}" + (outputs if test.passed else "")
+
+
+def _cases_table(run: TargetRun, secrets: Secrets) -> list[str]:
+    """The cases of an array smoke test, one row each; outputs are never shown whole."""
+    smoke = run.smoke
+    if smoke is None or not smoke.plan.listed or not smoke.ran:
+        return []
+    lines = [
+        "",
+        "**Smoke test cases:**",
+        "",
+        "| | Case | Job | Status | Seconds | Why it failed |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for test in smoke.cases:
+        icon = {"passed": "✅", "failed": "❌", "not run": "…"}[test.verdict()]
+        seconds = "" if test.seconds is None else f"{test.seconds:.1f}"
+        why = test.why() or ("did not run" if test.job_id is None else "")
+        cells = [test.case.name, test.job_id or "", test.status or "", seconds, why]
+        lines.append(f"| {icon} | " + " | ".join(cell(c, secrets) for c in cells) + " |")
+    return lines
 
 
 def _retire_text(run: TargetRun, dry_run: bool) -> str:
@@ -418,9 +483,12 @@ def closing_line(run: TargetRun, dry_run: bool) -> str:
     parts = [f"{bounds} ({verb})"]
     parts.append(run.reached or f"build {_status(run)}")
     smoke = run.smoke
-    if smoke is not None and smoke.job_id is not None:
+    if smoke is not None and smoke.ran:
         parts.append(f"smoke test {smoke.status}")
     if run.retire and run.retire_done:
         parts.append(f"{'would retire' if dry_run else 'retired'} {len(run.retired)}")
+    if run.restored in {"restored", "left", "failed"}:
+        parts.append({"restored": "bounds set back", "left": "bounds left (changed meanwhile)",
+                      "failed": "bounds NOT set back"}[run.restored])  # fmt: skip
     text = f"{where}: " + ", ".join(parts)
     return text if run.outcome == "ok" else f"{text}; {run.outcome}"

@@ -17,11 +17,11 @@ from functools import partial
 from .client import SieveClient
 from .errors import BoundsConflict, Cancelled, SieveError
 from .inputs import Inputs
-from .models import BUILD_STATUSES, Version
+from .models import BUILD_STATUSES, EditFunctionVersionRequest, Version
 from .plan import Plan, bound, plan_edit
 from .record import TargetRun
 from .retire import retire_previous
-from .smoke import SmokeTest, settle, smoke_test
+from .smoke import SmokeRecord, settle, smoke_test
 from .waiting import Clock, Ending, goal_met, progress, reached, wait_for, warm_replicas
 
 
@@ -41,8 +41,9 @@ def read(ctx: Context, run: TargetRun) -> None:
     """Resolve the target's version (``latest`` or a prefix to an ID)."""
     target = run.target
     run.retire = ctx.inputs.retire_previous
+    run.restore = ctx.inputs.restore_on_failure
     if ctx.inputs.smoke_test is not None:
-        run.smoke = SmokeTest()
+        run.smoke = SmokeRecord(ctx.inputs.smoke_test)
     with _recorded(ctx, run):
         run.before = run.current = ctx.client.get_version(
             target.owner, target.function, target.version
@@ -87,6 +88,10 @@ def carry_on(ctx: Context, run: TargetRun) -> None:
         run.finish()
     if run.retire and run.failed and not run.retire_done and not run.retire_skipped:
         run.retire_skipped = run.error
+    if run.failed:
+        restore_bounds(ctx, run)
+    elif inputs.dry_run and run.restore and inputs.waits:
+        _would_restore(run)
 
 
 class _recorded:
@@ -234,12 +239,12 @@ def _smoke(ctx: Context, run: TargetRun) -> None:
         ctx.client,
         run.target,
         run.version_id,
-        inputs.smoke_test,
+        run.smoke,
         timeout=inputs.smoke_test_timeout,
         poll_interval=inputs.poll_interval,
         clock=ctx.clock,
-        record=run.smoke,
         log=ctx.log,
+        warn=run.warnings.append,
     )
     if failure is not None:
         run.fail(failure)
@@ -352,18 +357,113 @@ class _Work:
 
 
 def settle_all(ctx: Context, runs: Sequence[TargetRun]) -> None:
-    """The step is being cancelled: stop every smoke test job at once, a push still in
-    flight included (its answer is awaited briefly)."""
-    pending = [
-        run for run in runs if run.smoke is not None and (run.smoke.pushing or run.smoke.running)
-    ]
-    threads = [
-        threading.Thread(
-            target=settle, args=(ctx.client, run.target, run.smoke, ctx.log), daemon=True
-        )
-        for run in pending
-    ]
-    for thread in threads:
+    """The step is being cancelled: at once and side by side, stop every smoke test job
+    (a push still in flight included: its answer is awaited briefly) and set back every
+    version this step raised, each attempted once within :data:`RESTORE_SECONDS`."""
+    work: list[threading.Thread] = []
+    for run in runs:
+        if run.smoke is not None:
+            args = (ctx.client, run.target, run.smoke, ctx.log)
+            work.append(threading.Thread(target=settle, args=args, daemon=True))
+        if run.outcome == "cancelled" and run.restore and run.raised() is not None:
+            restore = partial(restore_bounds, ctx, run, once_within=RESTORE_SECONDS)
+            work.append(threading.Thread(target=restore, daemon=True))
+    for thread in work:
         thread.start()
-    for thread in threads:
+    for thread in work:
         thread.join()
+
+
+#: A cancelled step's restoring read and edit, each one attempt within this many seconds
+#: (the runner kills the step 7.5 to 10 s after SIGTERM).
+RESTORE_SECONDS = 2.5
+
+
+def _because(run: TargetRun) -> str:
+    """Why a version is set back, in words: what failed."""
+    if run.outcome == "build-error":
+        return "after its build ended in `error`"
+    if run.outcome == "timeout":
+        return "after its wait ran out"
+    if run.outcome == "cancelled":
+        return "after the step was cancelled"
+    if run.phase == "smoke-testing":
+        return "after its smoke test failed"
+    return f"after it failed while {run.phase}"
+
+
+def restore_bounds(ctx: Context, run: TargetRun, *, once_within: float | None = None) -> None:
+    """Set back the bounds this step raised on a target that then failed, unless someone
+    changed them since (read just before the edit): their change stands. Records how
+    it went; never raises for Sieve's failures (the target has failed already)."""
+    back = run.raised()
+    current, before = run.current, run.before
+    if not run.restore or back is None or current is None or before is None:
+        return
+    target, label = run.target, run.target.label
+    # What this step set (its edit's answer was checked to hold exactly these).
+    set_low, set_high = run.min_after, run.max_after
+    assert set_low is not None
+    low = set_low if back[0] is None else back[0]
+    high = set_high if back[1] is None else back[1]
+    shown = f"{low}..{bound(high)}"
+    because = _because(run)
+    try:
+        live = ctx.client.get_version(
+            target.owner, target.function, before.id, once_within=once_within
+        )
+        if (live.minimum_replicas, live.maximum_replicas) != (set_low, set_high):
+            run.restored = "left"
+            run.restore_note = (
+                f"version {before.id} left at {live.minimum_replicas}.."
+                f"{bound(live.maximum_replicas)}: changed since this step set "
+                f"{set_low}..{bound(set_high)}; that change stands"
+            )
+            return
+        fields = {
+            name: value
+            for name, value, now in (
+                ("minimum_replicas", low, set_low),
+                ("maximum_replicas", high, set_high),
+            )
+            if value != now and value is not None
+        }
+        answer = ctx.client.edit_version(
+            target.owner,
+            target.function,
+            before.id,
+            EditFunctionVersionRequest(**fields),
+            once_within=once_within,
+        )
+        run.current = answer
+        if (answer.minimum_replicas, answer.maximum_replicas) != (low, high):
+            run.restored = "failed"
+            run.restore_note = (
+                f"version {before.id} was to go back to {shown} {because}, but Sieve answered "
+                f"{answer.minimum_replicas}..{bound(answer.maximum_replicas)}: check it on Sieve"
+            )
+            return
+        run.restored = "restored"
+        run.restore_note = f"version {before.id} back to {shown} {because}"
+    except SieveError as error:
+        run.restored = "failed"
+        run.restore_note = (
+            f"version {before.id} could not be set back to {shown} {because}: {error}; "
+            "check its replicas on Sieve"
+        )
+    finally:
+        if run.restore_note is not None:
+            ctx.log(f"{label}: {run.restore_note}")
+
+
+def _would_restore(run: TargetRun) -> None:
+    back, before = run.raised(), run.before
+    if back is None or before is None or run.min_after is None:
+        return
+    low = run.min_after if back[0] is None else back[0]
+    high = run.max_after if back[1] is None else back[1]
+    run.restored = "would"
+    run.restore_note = (
+        f"version {before.id} would go back to {low}..{bound(high)} if its wait or smoke "
+        "test failed"
+    )

@@ -45,6 +45,7 @@ _JOB = re.compile(r"/v2/jobs/(?P<job>[^/]+)(?P<wait>/await)?")
 _USAGE = re.compile(
     r"/v2/usage/function/(?P<owner>[^/]+)/(?P<function>[^/]+)/versions/(?P<slug>[^/]+)"
 )
+_JOB_USAGE = re.compile(r"/v2/usage/job/(?P<job>[^/]+)")
 #: The statuses a job ends in.
 JOB_ENDINGS = frozenset({"finished", "error", "cancelled"})
 
@@ -75,6 +76,9 @@ class SimVersion:
     reads: int = 0
     #: Reads when the minimum last changed.
     scaled_reads: int = 0
+    #: How jobs pushed to this version go (else the function's script): a version that
+    #: answers wrong, or slowly.
+    jobs: JobScript | None = None
 
 
 @dataclass
@@ -167,6 +171,8 @@ class SimState:
         self.await_seconds = 600.0
         #: Dollars a warm replica costs a day, for the usage endpoint.
         self.replica_dollars_per_day = 24.0
+        #: Dollars a second of a job costs, for the job usage endpoint.
+        self.job_dollars_per_second = 0.001
         self.faults: list[Fault] = []
         self.requests: list[dict[str, Any]] = []
         self.in_flight = 0
@@ -349,7 +355,7 @@ def handle(
     """Answer one API request as Sieve would (faults are applied by the caller)."""
     if headers.get("x-api-key") != state.api_key and (
         _ROUTE.fullmatch(path) or _JOB.fullmatch(path) or _USAGE.fullmatch(path)
-        or path == "/v2/push"
+        or _JOB_USAGE.fullmatch(path) or path == "/v2/push"
     ):  # fmt: skip
         return _detail(401, "Unauthorized - valid API Key required.")
     arguments = dict(parse_qsl(query))
@@ -359,6 +365,8 @@ def handle(
         return _job(state, method, unquote(job["job"]), bool(job["wait"]))
     if (usage := _USAGE.fullmatch(path)) is not None:
         return _usage(state, method, usage, arguments)
+    if (cost := _JOB_USAGE.fullmatch(path)) is not None:
+        return _job_cost(state, method, unquote(cost["job"]))
     match = _ROUTE.fullmatch(path)
     if match is None:
         return _detail(404, "Not Found")
@@ -407,9 +415,8 @@ def _push(state: SimState, body: bytes) -> Answer:
             return _detail(404, "Function not found.")
         if version is None:
             return _detail(400, "Invalid function specified.")
-        job = SimJob(
-            str(uuid.uuid4()), function, version, data["inputs"], state.clock(), function.jobs
-        )
+        script = version.jobs or function.jobs
+        job = SimJob(str(uuid.uuid4()), function, version, data["inputs"], state.clock(), script)
         state.jobs[job.id] = job
         return (
             200,
@@ -444,6 +451,30 @@ def _job(state: SimState, method: str, job_id: str, wait: bool) -> Answer:
         if wait and state.job_status(job) not in JOB_ENDINGS:
             return _detail(408, "Request timeout.")
         return 200, state.render_job(job), {}
+
+
+def _job_cost(state: SimState, method: str, job_id: str) -> Answer:
+    """``GET /v2/usage/job/{id}``: a job's cost, from how long it ran (or runs so far)."""
+    if method != "GET":
+        return _detail(405, "Method Not Allowed")
+    with state.lock:
+        job = state.jobs.get(job_id)
+        if job is None:
+            return _detail(404, "Job not found.")
+        if job.function.usage_forbidden:
+            return _detail(403, "Forbidden.")
+        ran = min(state.clock() - job.created, job.script.seconds or 0.0)
+        return (
+            200,
+            {
+                "job_id": job.id,
+                "function_name": job.function.name,
+                "function_owner_name": job.function.owner,
+                "function_id": job.version.id[:7],
+                "cost": round(ran * state.job_dollars_per_second, 6),
+            },
+            {},
+        )
 
 
 def _usage(state: SimState, method: str, match: re.Match[str], arguments: dict[str, str]) -> Answer:

@@ -74,6 +74,7 @@ def test_json_shape(sim: Simulator) -> None:
         "error",
         "smoke_test",
         "retired",
+        "restored",
     }
     assert result["max_replicas"] == 4
     assert (result["smoke_test"], result["retired"]) == (None, [])

@@ -22,7 +22,8 @@ from sieve_action.report import (
 )
 from sieve_action.retire import Retired
 from sieve_action.secrets import Secrets
-from sieve_action.smoke import SmokeTest
+from sieve_action.smoke import SmokeRecord
+from sieve_action.smoke_cases import SmokeCase, SmokePlan
 from sieve_action.targets import Target
 
 from .records import ended
@@ -44,7 +45,9 @@ SINGLE_OUTPUTS = {
     "smoke-test-job-id",
     "smoke-test-status",
     "smoke-test-seconds",
+    "smoke-tests",
     "retired",
+    "restored",
     "results",
 }
 RESULT_KEYS = [
@@ -59,6 +62,7 @@ RESULT_KEYS = [
     "error",
     "smoke_test",
     "retired",
+    "restored",
 ]
 WORKERS = {"starting": 1, "setup": 0, "active": 0, "idle": 2, "awaiting_resources": None}
 
@@ -129,6 +133,7 @@ def test_one_target_sets_every_output() -> None:
         "error": None,
         "smoke_test": None,
         "retired": [],
+        "restored": False,
     }
     assert (values["smoke-test-job-id"], values["smoke-test-status"]) == ("", "")
     assert (values["smoke-test-seconds"], values["retired"]) == ("", "[]")
@@ -138,9 +143,10 @@ def test_one_target_sets_every_output() -> None:
 def test_nulls_are_empty_strings() -> None:
     values = outputs([failed_run()], dry_run=False, secrets=NONE)
     assert set(values) == SINGLE_OUTPUTS
-    for name in SINGLE_OUTPUTS - {"changed", "results", "retired"}:
+    for name in SINGLE_OUTPUTS - {"changed", "results", "retired", "smoke-tests", "restored"}:
         assert values[name] == "", name
-    assert values["retired"] == "[]"
+    assert values["retired"] == values["smoke-tests"] == "[]"
+    assert values["restored"] == "false"
     assert values["changed"] == "false"
     [result] = json.loads(values["results"])
     assert result["error"] == "Sieve has no function version"
@@ -337,7 +343,8 @@ def test_closing_lines() -> None:
 
 def test_the_closing_line_tells_the_smoke_test_and_the_versions_retired() -> None:
     run = changed_run()
-    run.smoke = SmokeTest(job_id="j1", status="finished")
+    run.smoke = SmokeRecord(SmokePlan((SmokeCase({}, "the smoke test"),), listed=False))
+    run.smoke.cases[0].job_id, run.smoke.cases[0].status = "j1", "finished"
     run.retire, run.retire_done, run.retired = True, True, [Retired("v1", 2, None)]
     run.reached = "1 warm replica"
     assert closing_line(run, dry_run=False) == (
