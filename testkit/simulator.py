@@ -122,8 +122,10 @@ class Fault:
     (200 with a body that is not JSON), ``wrong_shape`` (200 with JSON that is not a
     Version), ``truncate`` (headers promise more body than is sent), ``reset`` (close
     the connection without an answer), ``latency`` (sleep ``seconds`` first, then
-    answer normally), ``delete`` (remove the version, then answer 404), ``stale``
-    (answer an edit with the version as it was, the edit not applied).
+    answer normally), ``late`` (act on the request, then sleep ``seconds`` before the
+    answer: a push whose job exists before the client hears of it), ``delete`` (remove
+    the version, then answer 404), ``stale`` (answer an edit with the version as it was,
+    the edit not applied).
     """
 
     kind: str
@@ -602,11 +604,13 @@ class _Handler(BaseHTTPRequestHandler):
                     if function and version:
                         function.versions.remove(version)
             fault = None
-        if fault is None:
+        if fault is None or fault.kind == "late":
             status, payload, headers = self._handle(state, method, path, body)
             data = json.dumps(payload).encode()
             with state.lock:
                 self._entry["response"] = {"status": status, "body": data.decode()}
+            if fault is not None:  # done, but the answer is slow to come back
+                time.sleep(fault.seconds)
             self._send(status, data, headers)
         elif fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}

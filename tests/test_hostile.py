@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import ssl
 import time
@@ -34,8 +35,8 @@ from sieve_action.inputs import parse_inputs
 from sieve_action.record import exit_code
 from testkit.inprocess import scale_in_process
 from testkit.paths import ROOT
-from testkit.runner import StepResult, run_step
-from testkit.simulator import Fault, Simulator
+from testkit.runner import StepResult, run_step, start_step
+from testkit.simulator import Fault, JobScript, Simulator
 
 from .conftest import KEY, VERSION_ID
 from .servers import raw_server, self_signed_server, socks5_proxy, trickle
@@ -511,6 +512,161 @@ def _big_version(tmp: Path) -> str:
         "succeeded: exit 0; the `version` output holds the documented fields, warning "
         f"«{said(result.warnings(), 'over 256 KiB')}»"
     )
+
+
+TRUTH = "What the report claims is what Sieve did"
+SMOKE = {**STEP, "smoke-test": '{"text": "hi"}', "poll-interval": "0.05"}
+#: An earlier version with two warm replicas, then the fixture's version (the latest).
+OLDER = "0f7e1d2c-0000-4000-8000-000000000001"
+
+
+def _promotion(sim: Simulator) -> None:
+    sim.state.deploy("acme", "whisper", version_id=OLDER, minimum_replicas=2, maximum_replicas=2)
+    sim.state.deploy("acme", "whisper", version_id=VERSION_ID)
+
+
+@case("nan", TRUTH, "`smoke-test: '{\"x\": NaN}'` (Python's JSON reads it; no encoder sends it)")
+def _nan(tmp: Path) -> str:
+    with Simulator(KEY) as sim:
+        _promotion(sim)
+        inputs = {
+            **SMOKE,
+            "api-url": sim.url,
+            "smoke-test": '{"x": NaN}',
+            "retire-previous": "true",
+        }
+        result, _ = step(tmp, inputs)
+        requests = len(sim.state.requests)
+    assert result.returncode == 2 and requests == 0
+    assert result.outputs == {"changed": "false", "results": "[]"}
+    return f"refused: exit 2, «{said(result.errors(), 'NaN')}»; no request"
+
+
+@case("surrogate", TRUTH, 'an error answer `{"detail": "…\\udcff…"}` (valid JSON)')
+def _surrogate(tmp: Path) -> str:
+    server = _server(tmp)
+    try:
+        body = '{"detail": "no such version \\udcff here"}'
+        server.expect_request(re.compile(".*")).respond_with_data(
+            body, status=404, content_type="application/json"
+        )
+        result, _ = step(tmp, {**STEP, "api-url": server.url_for("/").rstrip("/")})
+    finally:
+        server.stop()
+    assert result.returncode == 1
+    assert result.summary and result.outputs["changed"] == "false"
+    return f"failed: exit 1, summary and outputs written, «{said(result.errors(), '404')}»"
+
+
+@case("job-surrogate", TRUTH, "a smoke test job whose error holds a lone surrogate")
+def _job_surrogate(tmp: Path) -> str:
+    with Simulator(KEY) as sim:
+        sim.state.deploy("acme", "whisper", version_id=VERSION_ID)
+        sim.state.functions[("acme", "whisper")].jobs = JobScript("error", error="bad \udcff byte")
+        result, _ = step(tmp, {**SMOKE, "api-url": sim.url})
+    assert result.returncode == 1 and result.summary
+    assert result.outputs["smoke-test-status"] == "error"
+    return f"failed: exit 1, summary written, «{said(result.errors(), 'ended `error`')}»"
+
+
+@case("cancel-ended", TRUTH, "the smoke test times out, and the job's cancel is answered 400")
+def _cancel_ended(tmp: Path) -> str:
+    with Simulator(KEY) as sim:
+        sim.state.deploy("acme", "whisper", version_id=VERSION_ID)
+        sim.state.functions[("acme", "whisper")].jobs = JobScript("never")
+        sim.state.inject(Fault("status", status=400, method="DELETE"))
+        result, _ = step(tmp, {**SMOKE, "api-url": sim.url, "smoke-test-timeout": "0.5"})
+    assert result.returncode == 1
+    assert result.outputs["smoke-test-status"] != "cancelled"
+    return f"failed: exit 1, «{said(result.errors(), 'already ended')}»"
+
+
+@case("cancel-500", TRUTH, "the smoke test times out, and the job's cancel keeps failing (500)")
+def _cancel_500(tmp: Path) -> str:
+    with Simulator(KEY) as sim:
+        sim.state.deploy("acme", "whisper", version_id=VERSION_ID)
+        sim.state.functions[("acme", "whisper")].jobs = JobScript("never")
+        sim.state.inject(Fault("status", status=500, method="DELETE", count=100))
+        result, _ = step(tmp, {**SMOKE, "api-url": sim.url, "smoke-test-timeout": "0.5"})
+    assert result.returncode == 1
+    assert result.outputs["smoke-test-status"] == "processing"
+    [job_id] = [json.loads(r["response"]["body"])["id"] for r in sim.state.requests
+                if r["path"] == "/v2/push"]  # fmt: skip
+    error = said(result.errors(), "could not be cancelled")
+    assert job_id in error
+    return f"failed: exit 1, «{error.replace(job_id, '<job>')}»"
+
+
+@case(
+    "push-in-flight",
+    TRUTH,
+    "SIGTERM while the push is in flight (the job exists, its answer not back)",
+)
+def _push_in_flight(tmp: Path) -> str:
+    with Simulator(KEY) as sim:
+        sim.state.deploy("acme", "whisper", version_id=VERSION_ID)
+        sim.state.functions[("acme", "whisper")].jobs = JobScript("never")
+        sim.state.inject(Fault("late", seconds=1.0, method="POST", path_suffix="/v2/push"))
+        started = start_step({**SMOKE, "api-url": sim.url}, tmp)
+        deadline = time.monotonic() + 20
+        while not sim.state.jobs:
+            assert time.monotonic() < deadline, "no job was pushed"
+            time.sleep(0.01)
+        started.process.send_signal(signal.SIGTERM)
+        result = started.finish(timeout=30)
+        [job] = sim.state.jobs.values()
+        status = sim.state.job_status(job)
+    assert result.returncode == 128 + signal.SIGTERM
+    assert status == "cancelled", status
+    return "cancelled: exit 143; the job the push made was cancelled on Sieve"
+
+
+@case("retire-stale", TRUTH, "retiring an earlier version is answered 200 with its minimum still 2")
+def _retire_stale(tmp: Path) -> str:
+    with Simulator(KEY) as sim:
+        _promotion(sim)
+        sim.state.inject(Fault("stale", method="POST", path_suffix=f"{OLDER}/edit"))
+        result, _ = step(tmp, {**STEP, "api-url": sim.url, "retire-previous": "true"})
+    assert result.returncode == 1
+    assert result.outputs["retired"] == "[]"
+    return f"failed: exit 1, `retired` is `[]`, «{said(result.errors(), 'retiring version')}»"
+
+
+@case("fleet-retired", TRUTH, "a fleet (`targets`) with `retire-previous`")
+def _fleet_retired(tmp: Path) -> str:
+    with Simulator(KEY) as sim:
+        _promotion(sim)
+        sim.state.deploy("acme", "speech")
+        targets = "acme/whisper min=1\nacme/speech min=1"
+        inputs = {"api-key": KEY, "api-url": sim.url, "targets": targets, "retire-previous": "true"}
+        result, _ = step(tmp, inputs)
+    assert result.returncode == 0
+    assert f"| acme/whisper@latest | {OLDER} | 2 | $" in result.summary.replace("\\-", "-")
+    return "succeeded: exit 0; the summary lists each version retired with its past cost"
+
+
+@case("same-version", TRUTH, "`targets` names one version twice: `latest`, and its ID prefix")
+def _same_version(tmp: Path) -> str:
+    with Simulator(KEY) as sim:
+        sim.state.deploy("acme", "whisper", version_id=VERSION_ID)
+        targets = f"acme/whisper min=1 max=2\nacme/whisper@{VERSION_ID[:8]} min=3 max=4"
+        result, _ = step(tmp, {"api-key": KEY, "api-url": sim.url, "targets": targets})
+        edits = [r for r in sim.state.requests if r["method"] == "POST"]
+    assert result.returncode == 1 and edits == []
+    return f"refused before any edit: exit 1, «{said(result.errors(), 'both name version')}»"
+
+
+@case("big-fleet", TRUTH, "1,000 targets that all fail with long errors")
+def _big_fleet(tmp: Path) -> str:
+    with Simulator(KEY) as sim:
+        targets = "\n".join(f"acme/f{n:04d}-{'x' * 100} min=1" for n in range(1000))
+        inputs = {"api-key": KEY, "api-url": sim.url, "targets": targets, "concurrency": "64"}
+        result, _ = step(tmp, inputs)
+    assert result.returncode == 1
+    assert len(json.loads(result.outputs["results"])) == 1000
+    size = len(result.summary.encode())
+    assert size < 1024 * 1024, size
+    return f"failed: exit 1; the summary is {size // 1024} KiB, under GitHub's 1 MiB"
 
 
 # -- running and documenting ---------------------------------------------------------------
