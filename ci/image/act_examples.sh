@@ -125,11 +125,11 @@ run_examples() {
                       "path_suffix": "/my-function/versions/latest"}]'
   act_example "$work" "$logs" "$job_image" "$key" after-deploy-failing 1 workflow_dispatch \
     after-deploy.yml "Scaling step: failure" "Version: not resolved" "Smoke test: not run" \
-    "Cooled down: none"
+    "Retired: none" "Bounds set back after a failure: false"
   sim_expect "$sim" "$key" $fn "$new" 0..1
   act_example "$work" "$logs" "$job_image" "$key" after-deploy 0 workflow_dispatch after-deploy.yml \
-    "Scaling step: success" "Version: $new" "Smoke test: job " " finished after " \
-    "Cooled down: $old (minimum was 1)"
+    "Scaling step: success" "Version: $new" "Smoke test: passed" "  short clip: passed (job " \
+    "  silence: passed (job " "Retired: $old (minimum was 1)"
   sim_expect "$sim" "$key" $fn "$new" 1..4
   sim_expect "$sim" "$key" $fn "$old" 0..2
   act_example "$work" "$logs" "$job_image" "$key" morning-scale-up 0 schedule morning-scale-up.yml

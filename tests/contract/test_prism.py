@@ -145,7 +145,8 @@ def contract(
 
 
 def edits(sim: Simulator) -> list[object]:
-    return [json.loads(r["body"]) for r in sim.state.edits()]
+    """The bodies of the version edits sent (not the pushes)."""
+    return [json.loads(r["body"]) for r in sim.state.edits() if r["path"].endswith("/edit")]
 
 
 def test_scale_with_bounds_and_wait_until_ready(contract: Contract) -> None:
@@ -304,10 +305,39 @@ def test_smoke_test_endings(contract: Contract, outcome: str, code: int) -> None
     contract.sim.state.functions[("acme", "whisper")].jobs = simulator_module.JobScript(
         outcome, seconds=0.3
     )
-    result = contract.run(min_replicas="1", smoke_test="[1, 2]", poll_interval="0.1")
+    result = contract.run(min_replicas="1", smoke_test='{"text": "hi"}', poll_interval="0.1")
     assert result.returncode == code, result.stdout
     assert result.outputs["smoke-test-status"] == outcome
     contract.check()
+
+
+def test_smoke_cases_judged_on_outputs_and_time_and_a_failure_sets_the_bounds_back(
+    contract: Contract,
+) -> None:
+    """Issue 15 through Prism: cases (one list inputs, one that expects what the job does
+    not answer, one too slow), then the restoring read and edit, all in the contract."""
+    contract.sim.state.functions[("acme", "whisper")].jobs = simulator_module.JobScript(
+        "finished", seconds=0.3
+    )
+    cases = [
+        {"name": "list inputs", "inputs": [1, 2], "expect": [{"data": "ok"}]},
+        {"name": "wrong answer", "inputs": {"text": "hi"}, "expect": [{"data": "hello"}]},
+        {"name": "too slow", "inputs": {"text": "hi"}, "max-seconds": 0.1},
+    ]
+    result = contract.run(
+        min_replicas="2", max_replicas="3", smoke_test=json.dumps(cases), poll_interval="0.1"
+    )
+    assert result.returncode == 1, result.stdout
+    assert result.outputs["smoke-test-status"] == "failed"
+    passed = [case["passed"] for case in json.loads(result.outputs["smoke-tests"])]
+    assert passed == [True, False, False]
+    assert result.outputs["restored"] == "true"
+    assert edits(contract.sim) == [
+        {"minimum_replicas": 2, "maximum_replicas": 3},
+        {"minimum_replicas": 0, "maximum_replicas": 1},
+    ]
+    paths = {urlsplit(e.path).path.split("/")[2] for e in contract.check()}
+    assert {"push", "jobs", "usage", "functions"} <= paths
 
 
 def test_a_dry_run_lists_the_versions_it_would_cool_down(contract: Contract) -> None:
