@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
+import httpx
 from stamina.instrumentation import set_on_retry_hooks
 
 from .client import RetryPolicy, SieveClient, log_retry
@@ -74,15 +75,7 @@ def run_step(
     try:
         inputs = parse_inputs(raw)
         check_environment(environ)
-        client = SieveClient(
-            inputs.api_url,
-            inputs.api_key,
-            policy=policy,
-            secrets=console.secrets,
-            log=console.info,
-            tls=tls,
-            environ=environ,
-        )
+        client = client_for(inputs, console, environ=environ, tls=tls, policy=policy)
     except InputErrors as errors:
         problems = [edge.describe(error) for error in errors.errors]
         for error, text in zip(errors.errors, problems, strict=True):
@@ -108,6 +101,29 @@ def run_step(
         sys.stderr.flush()
         os._exit(code)  # targets still running on other threads must not delay it
     return int(code)
+
+
+def client_for(
+    inputs: Inputs,
+    console: Console,
+    *,
+    environ: Mapping[str, str],
+    tls: PendingContext | None = None,
+    policy: RetryPolicy | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> SieveClient:
+    """The step's one client: its log, secrets and environment those of the step.
+    Raises UnusableEnvironment for an ``SSL_CERT_FILE`` it cannot load."""
+    return SieveClient(
+        inputs.api_url,
+        inputs.api_key,
+        policy=policy,
+        secrets=console.secrets,
+        log=console.info,
+        transport=transport,
+        tls=tls,
+        environ=environ,
+    )
 
 
 def _refused(edge: Edge, problems: list[str]) -> int:

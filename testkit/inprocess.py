@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import httpx
 
-from sieve_action.client import RetryPolicy, SieveClient
+from sieve_action.client import RetryPolicy
 from sieve_action.console import Console
-from sieve_action.driver import scale_targets
+from sieve_action.driver import client_for, scale_targets
 from sieve_action.inputs import Inputs
 from sieve_action.record import TargetRun
 from sieve_action.waiting import Clock
@@ -23,14 +23,6 @@ def scale_in_process(
 ) -> list[TargetRun]:
     """The step's scaling in this process, signals handled as the driver does: for tests
     that look at the records rather than at a step's files."""
-    client = SieveClient(
-        inputs.api_url,
-        inputs.api_key,
-        policy=policy,
-        secrets=console.secrets,
-        log=console.info,
-        transport=transport,
-        environ={},
-    )
+    client = client_for(inputs, console, environ={}, policy=policy, transport=transport)
     runs, _ = scale_targets(inputs, client, console, clock)
     return runs
