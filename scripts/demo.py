@@ -4,6 +4,7 @@ GITHUB_STEP_SUMMARY files; then the log, the outputs and the summary printed."""
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -21,8 +22,13 @@ def main() -> int:
         # Yesterday's version keeps a warm worker; `sieve deploy` has just made a new
         # one, which builds for 4 seconds. Its jobs take a second.
         sim.state.deploy("acme", "whisper", minimum_replicas=1, maximum_replicas=3)
-        sim.state.deploy("acme", "whisper", build_seconds=4, minimum_replicas=0, maximum_replicas=1)
-        sim.state.functions[("acme", "whisper")].jobs = JobScript("finished", seconds=1)
+        new = sim.state.deploy(
+            "acme", "whisper", build_seconds=4, minimum_replicas=0, maximum_replicas=1
+        )
+        # The new version transcribes: each job answers one string output.
+        new.jobs = JobScript(
+            "finished", seconds=1, outputs=[{"type": "str", "name": "text", "data": "Hello world"}]
+        )
         inputs = {
             "api-key": KEY,
             "owner": "acme",
@@ -32,7 +38,21 @@ def main() -> int:
             "wait": "true",
             "wait-for": "replicas",
             "poll-interval": "1",
-            "smoke-test": '{"text": "hello"}',
+            "smoke-test": json.dumps(
+                [
+                    {
+                        "name": "hello",
+                        "inputs": {"audio": "hello.wav"},
+                        "expect": [{"data": "Hello world"}],
+                        "max-seconds": 30,
+                    },
+                    {
+                        "name": "answers a string",
+                        "inputs": {"audio": "long.wav"},
+                        "expect": [{"type": "str"}],
+                    },
+                ]
+            ),
             "retire-previous": "true",
             "api-url": sim.url,
         }
