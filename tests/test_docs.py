@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -124,6 +126,24 @@ def test_the_commands_the_docs_give_exist() -> None:
         assert f"$ {command}" in contributing, command
         assert (ROOT / command.split()[-1]).exists()
     assert "bash scripts/test.sh" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_readme_shows_how_to_try_it_and_test_it_near_its_top() -> None:
+    """A user's first questions (issue 14, point 1): the demo, the tests, what they need."""
+    top = "\n".join(README.splitlines()[:40])
+    for command in ("$ scripts/demo.sh", "$ scripts/test.sh"):
+        assert command in top, command
+    assert "Python 3.11" in top and "Node.js 20" in top
+
+
+def test_the_demo_runs_a_promotion_to_its_end() -> None:
+    demo = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "demo.py")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "smoke test case 'hello': passed" in demo.stdout
+    assert "retired: minimum 1 → 0" in demo.stdout
 
 
 def test_the_readme_log_is_what_the_action_prints(sim: Simulator, step: Step) -> None:
