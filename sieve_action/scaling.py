@@ -1,9 +1,10 @@
 """Scaling targets: read, plan, edit, wait, smoke-test, retire the versions replaced.
 
-Each target runs on a thread of its own (at most ``concurrency`` at once), recording
-everything in its :class:`~sieve_action.record.TargetRun` as it goes, so whatever ends
-the step the report is written from what is known at that moment. A fleet reads every
-target first and refuses two lines that name one version before any edit.
+Targets run on ``concurrency`` threads, each recording everything in its
+:class:`~sieve_action.record.TargetRun` as it goes, so whatever ends the step the report
+is written from what is known at that moment. The lines naming one function are read
+together first, and two that name one version are refused before any edit. A target that
+fails after its bounds were raised gets them set back (:func:`restore_bounds`).
 """
 
 from __future__ import annotations
@@ -399,6 +400,15 @@ def restore_bounds(ctx: Context, run: TargetRun, *, once_within: float | None = 
     back = run.raised()
     current, before = run.current, run.before
     if not run.restore or back is None or current is None or before is None:
+        return
+    if run.phase == "retiring":
+        # It passed its checks, and earlier versions may be retired already: setting it
+        # back now could leave the function nothing warm at all.
+        run.restore_note = (
+            f"version {before.id} keeps its bounds: it passed its checks, and the failure "
+            "came while retiring earlier versions"
+        )
+        ctx.log(f"{run.target.label}: {run.restore_note}")
         return
     target, label = run.target, run.target.label
     # What this step set (its edit's answer was checked to hold exactly these).

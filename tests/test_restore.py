@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from testkit.runner import start_step
-from testkit.simulator import JobScript, Simulator
+from testkit.simulator import Fault, JobScript, Simulator
 
 from .conftest import KEY, VERSION_ID, Step
 
@@ -187,3 +187,18 @@ def test_passing_cases_report_each_case_and_what_the_smoke_test_cost(
     assert "2 of 2 cases passed" in result.summary
     assert "Smoke test cost" in result.summary
     assert '"ok"' not in result.stdout + result.summary  # outputs are never printed whole
+
+
+def test_a_failure_while_retiring_keeps_the_new_version_warm(sim: Simulator, step: Step) -> None:
+    """Not set back: it passed its checks, and earlier versions may be retired already,
+    so setting it back could leave nothing warm."""
+    function = sim.state.functions[("acme", "whisper")]
+    newest = function.versions.pop(0)
+    older = sim.state.deploy("acme", "whisper", minimum_replicas=2, maximum_replicas=2)
+    function.versions.insert(0, newest)
+    sim.state.inject(Fault("status", status=403, method="POST", path_suffix=f"{older.id}/edit"))
+    result = step(retire_previous="true", **RAISE)
+    assert result.returncode == 1
+    assert bounds(sim) == (2, 3)
+    assert result.outputs["restored"] == "false"
+    assert "keeps its bounds: it passed its checks" in result.summary
