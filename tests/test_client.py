@@ -520,9 +520,10 @@ def test_a_request_that_fails_says_how_many_attempts_it_made_and_how_long(
         for _ in range(3):  # the third request is told the same truth as the first
             with pytest.raises(RetriesExhausted) as caught:
                 client.get_version("acme", "whisper", "latest")
-            assert "failed after 4 attempts over 0.1 s" in str(caught.value) or (
-                "failed after 4 attempts over 0.2 s" in str(caught.value)
-            )
+            # The time is what it took, whatever the machine's load: at least the waits.
+            took = re.search(r"failed after 4 attempts over (\d+\.\d) s", str(caught.value))
+            assert took is not None, str(caught.value)
+            assert 0.1 <= float(took[1]) < 30
     assert requests_made(httpserver) == 12
 
 

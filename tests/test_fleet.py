@@ -48,6 +48,7 @@ def test_targets_lines_with_comments_defaults_and_overrides(sim: Simulator, step
         "error": None,
         "smoke_test": None,
         "retired": [],
+        "restored": False,
     }
     assert edits(sim) == [{"minimum_replicas": 2, "maximum_replicas": 2}]
     # More than one target: the single-target outputs are not set.
@@ -159,6 +160,7 @@ def test_wait_for_replicas_times_out_with_the_last_worker_counts(
         wait_for="replicas",
         poll_interval="0.1",
         wait_timeout="0.4",
+        restore_on_failure="false",  # the outputs keep the wait's last state
     )
     assert result.returncode == 3
     [error] = result.errors()
