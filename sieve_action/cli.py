@@ -30,7 +30,14 @@ from .rules import MISSING_KEY
 
 #: Inputs whose flag is not ``--<name>``: the key (only from the environment), a file
 #: of targets, and the function version (``--version`` prints the program's).
-FLAGS = {"api-key": KEY_VARIABLE, "targets": "--targets-file", "version": "--function-version"}
+FLAGS = {
+    "api-key": KEY_VARIABLE,
+    "targets": "--targets-file",
+    "undo": "--undo-file",
+    "version": "--function-version",
+}
+#: Inputs read from a file (``-``: stdin) whose name the flag takes, and what it holds.
+FILES = {"targets": "A file of such lines", "undo": "A file holding that JSON"}
 _NAMES = "|".join(map(re.escape, INPUT_NAMES))
 _HYPHENATED = "|".join(re.escape(name) for name in INPUT_NAMES if "-" in name)
 #: An input named in a message: in backticks, as a workflow sets it (``name: value``),
@@ -69,13 +76,13 @@ def parser() -> argparse.ArgumentParser:
         help = words(item.help)
         if item.name == "api-key":
             continue  # only from the environment
-        if item.name == "targets":
+        if item.name in FILES:
             parser.add_argument(
                 flag(item.name),
-                dest="targets",
+                dest=item.name,
                 type=Path,
                 metavar="FILE",
-                help=f"{help} A file of such lines; - for stdin.",
+                help=f"{help} {FILES[item.name]}; - for stdin.",
             )
         elif item.boolean:
             parser.add_argument(
@@ -102,16 +109,28 @@ def raw_inputs(args: argparse.Namespace) -> dict[str, str | None]:
     not among them: the driver reads it from the environment."""
     raw: dict[str, str | None] = {}
     for item in spec():
-        if item.name in {"api-key", "targets"}:
+        if item.name == "api-key":
             continue
         value = getattr(args, item.name.replace("-", "_"))
         if isinstance(value, bool):
             value = "true" if value else "false"
+        elif item.name in FILES and value is not None:
+            value = read_file(item.name, value)
         raw[item.name] = value
-    if args.targets is not None:
-        path = args.targets
-        raw["targets"] = sys.stdin.read() if str(path) == "-" else path.read_text()
     return raw
+
+
+class UnreadableFile(Exception):
+    """A file flag's file could not be read; the message names the flag."""
+
+
+def read_file(name: str, path: Path) -> str:
+    """The text of the file given to an input's file flag (``-``: stdin)."""
+    try:
+        return sys.stdin.read() if str(path) == "-" else path.read_text()
+    except (OSError, UnicodeDecodeError) as problem:
+        reason = getattr(problem, "strerror", None) or "it is not UTF-8 text"
+        raise UnreadableFile(f"{flag(name)}: cannot read {path}: {reason}") from None
 
 
 def describe(error: InputError) -> str:
@@ -125,9 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(github=os.environ.get("GITHUB_ACTIONS") == "true", words=words)
     try:
         raw = raw_inputs(args)
-    except (OSError, UnicodeDecodeError) as problem:
-        reason = getattr(problem, "strerror", None) or "it is not UTF-8 text"
-        console.error(f"{flag('targets')}: cannot read {args.targets}: {reason}")
+    except UnreadableFile as problem:
+        console.error(str(problem))
         return ExitCode.INPUT
     out = sys.stdout
 

@@ -31,6 +31,7 @@ from .record import StepResult, TargetRun, exit_code
 from .report import output_warnings
 from .scaling import Context, scale_fleet, settle_all
 from .tls import PendingContext
+from .undo import undo_fleet, undo_runs
 from .waiting import Clock, RealClock
 
 
@@ -140,7 +141,8 @@ def scale_targets(
     # Retries are logged through stamina's instrumentation, one line each, to the log of
     # the client that made the request.
     set_on_retry_hooks([log_retry])
-    runs = [TargetRun(target) for target in inputs.resolved_targets]
+    undo = inputs.undo is not None  # an undo of a promotion (sieve_action.undo)
+    runs = undo_runs(inputs) if undo else [TargetRun(t) for t in inputs.resolved_targets]
     cancel = threading.Event()
     ctx = Context(client, inputs, clock or RealClock(cancel), console.info, console.bug)
     signalled: int | None = None
@@ -151,7 +153,7 @@ def scale_targets(
         try:
             with cancellable(cancel) as received:
                 try:
-                    scale_fleet(ctx, runs)
+                    (undo_fleet if undo else scale_fleet)(ctx, runs)
                 finally:
                     signalled = received()
         except Cancelled:

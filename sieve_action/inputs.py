@@ -42,6 +42,7 @@ from .rules import (
 from .secrets import Secrets
 from .smoke_cases import SmokePlan, parse_smoke_test
 from .targets import Defaults, Target, TargetLine, parse_lines, resolve
+from .undo_list import UndoPlan, parse_undo
 
 #: The environment variable the key is read from when ``api-key`` is empty (the action)
 #: or always (the CLI, which takes no key on its command line).
@@ -230,6 +231,27 @@ class Inputs(BaseModel):
         examples=("true", "false"),
         near_misses=("FALSE", "no"),
     )
+    undo: Annotated[UndoPlan | None, _check(parse_undo)] = _input(
+        "undo",
+        "",
+        "Undo a promotion: the `retired` output (JSON) of the step that promoted a version, or "
+        "its `results` output. Each version listed gets its minimum replicas back "
+        "(`previous_min_replicas`); the version that replaced them (the target given as usual, "
+        "or each `results` entry's `version_id`) gets `min-replicas` and `max-replicas`. "
+        "Refused, with nothing changed, when a listed version no longer exists. Cannot be "
+        "combined with `targets`, `retire-previous` or `smoke-test`.",
+        "JSON",
+        examples=("",),
+        near_misses=(
+            '[{"version_id": "41b83e76-0a13-4d96-b0a0-7cd62c9977c3", "previous_min_replicas": 1}]',
+            '[{"target": "acme/whisper@latest", "version_id": "41b83e76", "retired": '
+            '[{"version_id": "1a2b3c4d", "previous_min_replicas": 2}]}]',
+            "[]",
+            '[{"version_id": "latest", "previous_min_replicas": 1}]',
+            '[{"version_id": "41b83e76", "previous_min_replicas": -1}]',
+            '{"version_id": "41b83e76", "previous_min_replicas": 1}',
+        ),
+    )
     targets: Annotated[tuple[TargetLine, ...], _check(parse_lines)] = _input(
         "targets",
         "",
@@ -379,12 +401,13 @@ def _cross_checks(inputs: Inputs) -> list[InputError]:
             for name in ("owner", "function")
             if getattr(inputs, name)
         )
-    else:
+    elif inputs.undo is None or not inputs.undo.named:
         errors.extend(
             InputError(name, "is required (or give `targets`, one owner/function per line)")
             for name in ("owner", "function")
             if not getattr(inputs, name)
         )
+    errors.extend(_undo_checks(inputs))
     if inputs.wait_for == "replicas" and not inputs.waits:
         errors.append(
             InputError("wait-for", "is `replicas` but `wait` is false: set `wait: true` to wait")
@@ -428,3 +451,42 @@ def _cross_checks(inputs: Inputs) -> list[InputError]:
                     )
                 )
     return errors
+
+
+def _undo_checks(inputs: Inputs) -> list[InputError]:
+    """What an undo cannot be combined with, as one error (the inputs it names are valid)."""
+    if inputs.undo is None:
+        return []
+    others = [
+        f"`{name}: true`" if name == "retire-previous" else f"`{name}`"
+        for name, given in (
+            ("targets", bool(inputs.targets)),
+            ("retire-previous", inputs.retire_previous),
+            ("smoke-test", inputs.smoke_test is not None),
+        )
+        if given
+    ]
+    if inputs.undo.named:
+        others += [
+            f"`{name}`"
+            for name, given in (
+                ("owner", bool(inputs.owner)),
+                ("function", bool(inputs.function)),
+                ("version", inputs.version != "latest"),
+            )
+            if given and not inputs.targets
+        ]
+    if not others:
+        return []
+    why = (
+        " (a `results` output names each function and replacing version itself)"
+        if inputs.undo.named
+        else ""
+    )
+    return [
+        InputError(
+            "undo",
+            f"cannot be combined with {', '.join(others)}{why}: an undo sets back the versions "
+            "it lists and gives the version that replaced them `min-replicas` and `max-replicas`",
+        )
+    ]

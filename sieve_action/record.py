@@ -29,6 +29,9 @@ Phase = Literal["reading", "editing", "waiting", "smoke-testing", "retiring", "r
 #: How restoring a raised version went: set back; left (someone changed it meanwhile);
 #: failed (the edit did not go through); would (a dry run says what it would set back).
 Restored = Literal["restored", "left", "failed", "would"]
+#: A target's part in an undo (`undo`): the version that replaced the retired ones, or
+#: one of those, set back to its previous minimum.
+UndoRole = Literal["replacing", "retired"]
 
 
 @dataclass
@@ -66,6 +69,8 @@ class TargetRun:
     #: How restoring went, when it was tried, and in words.
     restored: Restored | None = None
     restore_note: str | None = None
+    #: Its part in an undo, when the step is one.
+    undo: UndoRole | None = None
     _outcome: Outcome = field(default="pending", init=False)
 
     @property

@@ -177,6 +177,8 @@ def outputs(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> dict[
     values = {"results": json.dumps(entries)}
     if not runs:
         return {"changed": "false", **values}
+    if any(run.undo for run in runs):  # an undo is a fleet that says whether it changed
+        return {"changed": "true" if any(run.changed for run in runs) else "false", **values}
     if len(runs) != 1:
         return values
     run, result = runs[0], result_object(runs[0], dry_run)
@@ -262,6 +264,8 @@ def refused_summary(problems: Sequence[str], secrets: Secrets) -> str:
 def summary(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> str:
     """The job summary: a key/value table for one target, a row per target for a fleet."""
     title = "Sieve scaling" + (" (dry run: nothing was sent)" if dry_run else "")
+    if any(run.undo for run in runs):
+        return _undo_summary(runs, dry_run, secrets)
     if len(runs) == 1:
         return _summary_one(runs[0], dry_run, title, secrets)
     failed = sum(run.failed for run in runs)
@@ -492,3 +496,47 @@ def closing_line(run: TargetRun, dry_run: bool) -> str:
                       "failed": "bounds NOT set back"}[run.restored])  # fmt: skip
     text = f"{where}: " + ", ".join(parts)
     return text if run.outcome == "ok" else f"{text}; {run.outcome}"
+
+
+# -- an undo of a promotion (sieve_action.undo) ------------------------------------------
+def _undo_summary(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> str:
+    """Which versions went back to which minimum, and the bounds of the version that
+    replaced them: one row each, the replacing version first."""
+    icon = "✅" if all(run.outcome == "ok" for run in runs) else _ICON[_worst(runs)]
+    title = "Undo of a promotion" + (" (dry run: nothing was sent)" if dry_run else "")
+    back = [run for run in runs if run.undo == "retired"]
+    verb = "would go" if dry_run else "went"
+    done = sum(run.outcome == "ok" for run in back)
+    lines = [
+        f"### {icon} {title}",
+        "",
+        f"{done} of {len(back)} retired versions {verb} back to their previous minimum; "
+        "the version that replaced them got the bounds given.",
+        "",
+    ]
+    header = ["", "Function", "Version", "Part", "Min", "Max", "Note"]
+    table = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for run in runs:
+        low, high = after_bounds(run, dry_run)
+        before, known = run.before, run.before is not None
+        part = (
+            "replaced them"
+            if run.undo == "replacing"
+            else f"retired; back to minimum {run.target.min_replicas}"
+        )
+        cells = [
+            _ICON[run.outcome],
+            cell(f"{run.target.owner}/{run.target.function}", secrets),
+            cell(run.version_id or run.target.version, secrets),
+            cell(part, secrets),
+            cell(_bounds_change(before.minimum_replicas if before else None, low, known), secrets),
+            cell(_bounds_change(before.maximum_replicas if before else None, high, known), secrets),
+            cell(run.error or run.restore_note or _change_note(run, dry_run), secrets),
+        ]
+        table.append("| " + " | ".join(cells) + " |")
+    return _within_limit(lines, table, [])
+
+
+def _worst(runs: Sequence[TargetRun]) -> Outcome:
+    worst: tuple[Outcome, ...] = ("failed", "build-error", "cancelled", "timeout", "pending")
+    return next((o for o in worst if any(run.outcome == o for run in runs)), "ok")

@@ -52,6 +52,7 @@ EXPECTED_EXAMPLES = {
     "reusable-scale.yml",
     "reusable-caller.yml",
     "fleet.yml",
+    "undo.yml",
 }
 
 

@@ -67,6 +67,8 @@ PY
 # act_example WORK LOGDIR JOBIMAGE KEY LABEL EXPECTED_RC EVENT WORKFLOW [LINE...]: run one
 # copy under act; it must exit EXPECTED_RC (0, or 1 for a failure), print every LINE
 # (a fixed string, found in what a step printed) and never show KEY.
+# With ACT_EVENT_FILE set, act reads the event from that file (a workflow_dispatch's
+# `inputs`).
 act_example() {
   local work=$1 logs=$2 job_image=$3 key=$4 label=$5 expected=$6 event=$7 workflow=$8 rc line
   shift 8
@@ -77,7 +79,7 @@ act_example() {
     cd "$work"
     HOME=$logs/home ACT_DISABLE_VERSION_CHECK=1 timeout 300 "$ACT" "$event" \
       -W ".github/workflows/$workflow" -P "ubuntu-24.04=$job_image" --pull=false -b \
-      --no-cache-server --container-daemon-socket - \
+      --no-cache-server --container-daemon-socket - ${ACT_EVENT_FILE:+-e "$ACT_EVENT_FILE"} \
       --secret-file <(printf 'SIEVE_API_KEY=%s\n' "$key") </dev/null
   ) >"$log" 2>&1
   rc=$?
@@ -155,5 +157,14 @@ run_examples() {
   sim_expect "$sim" "$key" my-org/transcribe "$transcribe" 0..none
   sim_expect "$sim" "$key" my-org/diarize "$diarize" 0..2
   sim_expect "$sim" "$key" my-org/embed "$embed" 0..1
+  # The undo, by hand with the `retired` output after-deploy wrote: $old back to its
+  # minimum 1, the version that replaced it to minimum 0 (its maximum stays).
+  printf '{"inputs": {"retired": "[{\\"version_id\\": \\"%s\\", \\"previous_min_replicas\\": 1}]", "version": "%s"}}\n' \
+    "$old" "$new" >"$logs/undo-event.json"
+  ACT_EVENT_FILE=$logs/undo-event.json act_example "$work" "$logs" "$job_image" "$key" undo 0 \
+    workflow_dispatch undo.yml "Undo step: success" "Version $new: minimum 2 → 0" \
+    "Version $old: minimum 0 → 1"
+  sim_expect "$sim" "$key" $fn "$new" 0..10
+  sim_expect "$sim" "$key" $fn "$old" 1..2
   say "every example ran under act in $(since "$start") s"
 }
