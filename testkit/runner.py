@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,12 +190,14 @@ def start_step(
     *,
     env: Mapping[str, str] | None = None,
     action_defaults: bool = True,
+    wrapper: Sequence[str] = (),
 ) -> StartedStep:
     """Start ``entrypoint.py`` as the runner starts the container (see
-    :func:`step_environment`), in the workspace as working directory."""
+    :func:`step_environment`), in the workspace as working directory; ``wrapper`` is a
+    command it runs under (``faketime 2026-12-24 19:59:00``)."""
     files = step_environment(inputs, tmp_path, env=env, action_defaults=action_defaults)
     process = subprocess.Popen(
-        [sys.executable, str(ENTRYPOINT)],
+        [*wrapper, sys.executable, str(ENTRYPOINT)],
         cwd=files.workspace,
         env=files.environ,
         stdout=subprocess.PIPE,
@@ -212,9 +214,10 @@ def run_step(
     env: Mapping[str, str] | None = None,
     action_defaults: bool = True,
     timeout: float = 60,
+    wrapper: Sequence[str] = (),
 ) -> StepResult:
     """Run a step to its end: :func:`start_step`, then :meth:`StartedStep.finish`."""
-    step = start_step(inputs, tmp_path, env=env, action_defaults=action_defaults)
+    step = start_step(inputs, tmp_path, env=env, action_defaults=action_defaults, wrapper=wrapper)
     try:
         return step.finish(timeout)
     except subprocess.TimeoutExpired:
