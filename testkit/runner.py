@@ -5,11 +5,13 @@ container action, and read ``GITHUB_OUTPUT`` and workflow commands by the runner
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .action_yml import declared_inputs
 from .paths import ENTRYPOINT, ROOT
@@ -224,3 +226,18 @@ def run_step(
         step.process.kill()
         step.process.communicate()
         raise
+
+
+def faked_clock(at: str) -> dict[str, Any]:
+    """The ``wrapper`` and ``env`` that run a step with its system clock starting at
+    ``at`` (``2026-12-24 19:59:00``, UTC) and ticking on: Debian's ``faketime``
+    (libfaketime; scripts/install-faketime.sh). The monotonic clock is left real, so
+    the step's waits (``Event.wait``) and timeouts behave; libfaketime 0.9.10 then
+    fails ``time.sleep`` with EINVAL, which the step never calls (its sleeps are
+    ``Event.wait``)."""
+    if shutil.which("faketime") is None:
+        raise RuntimeError("faketime is not installed: run scripts/install-faketime.sh")
+    return {
+        "wrapper": ("faketime", at),
+        "env": {"TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1"},
+    }
