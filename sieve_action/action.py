@@ -45,7 +45,12 @@ def write_report(console: Console, result: StepResult, environ: Mapping[str, str
     # made encodable (Sieve's text may hold a lone surrogate).
     if "GITHUB_OUTPUT" in environ:
         try:
-            for name, value in outputs(runs, dry_run, console.secrets).items():
+            values = outputs(runs, dry_run, console.secrets)
+            if result.capacity is not None:
+                from .capacity_report import capacity_outputs
+
+                values.update(capacity_outputs(result.capacity, dry_run, console.secrets))
+            for name, value in values.items():
                 gha.set_output(name, console.printable(value))
         except OSError as problem:
             written = False
@@ -60,6 +65,10 @@ def write_report(console: Console, result: StepResult, environ: Mapping[str, str
             if runs or not result.problems
             else refused_summary(result.problems, console.secrets)
         )
+        if result.capacity is not None:
+            from .capacity_report import summary as capacity_summary
+
+            text = capacity_summary(result.capacity, dry_run, console.secrets) + text
         try:
             gha.append_job_summary(console.printable(text))
         except OSError as problem:

@@ -169,6 +169,11 @@ def print_result(out: TextIO, console: Console, result: StepResult, *, as_json: 
             "results": results(runs, dry_run, console.secrets),
             "problems": list(result.problems),
         }
+        if result.capacity is not None:
+            from .capacity_report import capacity_results, drift
+
+            document["results"] = capacity_results(result.capacity, dry_run, console.secrets)
+            document["drift"] = console.secrets.scrub_json(drift(result.capacity))
         print(console.printable(json.dumps(document, indent=2)), file=out, flush=True)
     else:
         for run in runs:

@@ -85,9 +85,11 @@ class Console:
         else:
             self._plain("warning: " + " ".join(self.scrub(message).splitlines()))
 
-    def error(self, message: str, title: str = "sieve-action") -> None:
+    def error(self, message: str, title: str = "sieve-action", **where: str) -> None:
+        """An error; ``where`` (``file``, ``line``) puts GitHub's annotation on that line."""
         if self.github:
-            self._command("error", self.scrub(message), title=self.scrub(title))
+            found = {key: self.scrub(value) for key, value in where.items()}
+            self._command("error", self.scrub(message), **found, title=self.scrub(title))
         else:
             self._plain("error: " + " ".join(self.scrub(message).splitlines()))
 

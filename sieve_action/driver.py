@@ -17,7 +17,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import httpx
 from stamina.instrumentation import set_on_retry_hooks
@@ -30,9 +33,14 @@ from .network import check_environment, proxy_passwords
 from .record import StepResult, TargetRun, exit_code
 from .report import output_warnings
 from .scaling import Context, scale_fleet, settle_all
+from .targets import Target
 from .tls import PendingContext
 from .undo import undo_fleet, undo_runs
 from .waiting import Clock, RealClock
+
+if TYPE_CHECKING:  # a capacity step's modules (YAML, zones) load only for one
+    from .capacity import CapacityReport, Intent
+    from .schedule_file import Schedule
 
 
 @dataclass(frozen=True)
@@ -56,9 +64,11 @@ def run_step(
     tls: PendingContext | None = None,
     clock: Clock | None = None,
     policy: RetryPolicy | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Run one step; the exit code. ``raw`` maps input names to strings (None: not
-    given); ``tls`` is the TLS context, when the edge started making it early."""
+    given); ``tls`` is the TLS context, when the edge started making it early; ``now``
+    the instant a capacity schedule is evaluated at (default: the system clock, UTC)."""
     for stream in (sys.stdout, sys.stderr):
         # A byte that is not UTF-8 in an input arrives as a lone surrogate: print it
         # escaped rather than fail mid-line.
@@ -75,12 +85,15 @@ def run_step(
         console.mask(password)
     try:
         inputs = parse_inputs(raw)
+        schedule = _schedule(inputs, environ)
         check_environment(environ)
         client = client_for(inputs, console, environ=environ, tls=tls, policy=policy)
     except InputErrors as errors:
         problems = [edge.describe(error) for error in errors.errors]
         for error, text in zip(errors.errors, problems, strict=True):
-            console.error(text, title=f"sieve-action: input {error.name}")
+            where = {"file": error.file} if error.file else {}
+            where |= {"line": str(error.line)} if error.file and error.line else {}
+            console.error(text, title=f"sieve-action: input {error.name}", **where)
         return _refused(edge, problems)
     except UnusableEnvironment as problem:
         console.error(str(problem), title="sieve-action: environment")
@@ -89,11 +102,17 @@ def run_step(
         title = console.bug(error)
         edge.publish(StepResult([], False, ExitCode.FAILED, [title]))
         return ExitCode.FAILED
-    runs, signalled = scale_targets(inputs, client, console, clock)
+    plan = None if schedule is None else _intent(schedule, now or datetime.now(UTC), console)
+    targets = None if plan is None else plan.targets
+    runs, signalled = scale_targets(inputs, client, console, clock, targets)
     code = exit_code(runs) if signalled is None else SIGNAL_BASE + signalled
-    if not edge.publish(StepResult(runs, inputs.dry_run, code)) and code == ExitCode.OK:
+    capacity = None if plan is None else _observe(plan, runs)
+    result = StepResult(runs, inputs.dry_run, code, capacity=capacity)
+    if not edge.publish(result) and code == ExitCode.OK:
         code = ExitCode.FAILED
     announce(console, runs)
+    if capacity is not None:
+        announce_capacity(console, capacity, inputs.dry_run)
     for warning in output_warnings(runs, console.secrets):
         console.warning(warning)
     if signalled is not None:
@@ -127,6 +146,34 @@ def client_for(
     )
 
 
+def _schedule(inputs: Inputs, environ: Mapping[str, str]) -> Schedule | None:
+    """The capacity schedule, read and checked before any request (InputErrors)."""
+    if not (inputs.capacity_file or inputs.capacity):
+        return None
+    from .capacity import load_schedule
+
+    return load_schedule(inputs, environ, Path.cwd())
+
+
+def _intent(schedule: Schedule, now: datetime, console: Console) -> Intent:
+    """What the schedule says at ``now``, logged: each function's bounds now, why, next."""
+    from .capacity import intent
+    from .capacity_report import log_lines
+
+    plan = intent(schedule, now)
+    for line in log_lines(plan):
+        console.info(line)
+    for warning in plan.warnings:
+        console.warning(warning)
+    return plan
+
+
+def _observe(plan: Intent, runs: list[TargetRun]) -> CapacityReport:
+    from .capacity import observe
+
+    return observe(plan, runs)
+
+
 def _refused(edge: Edge, problems: list[str]) -> int:
     """A step refused before any request still publishes: nothing changed, and why."""
     edge.publish(StepResult([], False, ExitCode.INPUT, problems))
@@ -134,15 +181,23 @@ def _refused(edge: Edge, problems: list[str]) -> int:
 
 
 def scale_targets(
-    inputs: Inputs, client: SieveClient, console: Console, clock: Clock | None
+    inputs: Inputs,
+    client: SieveClient,
+    console: Console,
+    clock: Clock | None,
+    targets: tuple[Target, ...] | None = None,
 ) -> tuple[list[TargetRun], int | None]:
-    """Scale every target with SIGTERM/SIGINT handled: the runs (each ended, failed or
-    cancelled) and the signal that cancelled the step, if any."""
+    """Scale every target (``targets``, or the inputs' own) with SIGTERM/SIGINT handled:
+    the runs (each ended, failed or cancelled) and the signal that cancelled the step,
+    if any."""
     # Retries are logged through stamina's instrumentation, one line each, to the log of
     # the client that made the request.
     set_on_retry_hooks([log_retry])
     undo = inputs.undo is not None  # an undo of a promotion (sieve_action.undo)
-    runs = undo_runs(inputs) if undo else [TargetRun(t) for t in inputs.resolved_targets]
+    if undo:
+        runs = undo_runs(inputs)
+    else:
+        runs = [TargetRun(target) for target in targets or inputs.resolved_targets]
     cancel = threading.Event()
     ctx = Context(client, inputs, clock or RealClock(cancel), console.info, console.bug)
     signalled: int | None = None
@@ -182,6 +237,17 @@ def announce(console: Console, runs: list[TargetRun]) -> None:
             console.warning(warning)
         if run.error:
             console.error(run.error, title=f"sieve-action: {run.target.label}")
+
+
+def announce_capacity(console: Console, report: CapacityReport, dry_run: bool) -> None:
+    """A late change as a line, drift as a warning: bounds someone changed by hand."""
+    from .capacity_report import schedule_note
+
+    for function in report.functions:
+        status = function.status
+        if status is not None and status.kind != "as-intended":
+            text = f"{function.run.target.label}: {schedule_note(report.intent, function, dry_run)}"
+            (console.warning if status.kind == "drift" else console.info)(text)
 
 
 @contextmanager

@@ -64,6 +64,9 @@ class InputError:
     name: str
     rule: str
     kind: str = "input"
+    #: Where in a file the mistake is (a capacity file), for an annotation on that line.
+    file: str | None = None
+    line: int | None = None
 
     def __str__(self) -> str:
         return f"Input `{self.name}` {self.rule}"

@@ -28,6 +28,7 @@ from .rules import (
     MIN_POLL_SECONDS,
     Quote,
     Rule,
+    fail,
     is_loopback,
     one_of,
     parse_api_key,
@@ -86,6 +87,18 @@ def _input(
             "near_misses": list(near_misses),
         },
     )
+
+
+def _capacity_file(value: str, quote: Quote) -> str:
+    if "\0" in value or "\n" in value:
+        raise fail(f"must be one path to a capacity file, got {quote(value)}")
+    return value
+
+
+def _capacity_text(value: Any) -> Any:
+    """The inline capacity YAML as given: indentation is meaning, so nothing is stripped
+    (a value of only whitespace is no value, as for every input)."""
+    return value
 
 
 WaitFor = Literal["build", "replicas"]
@@ -290,6 +303,26 @@ class Inputs(BaseModel):
         examples=("https://p.example/sieve/",),
         near_misses=("http://127.0.0.1:9", "ftp://x", "http://[::1", "https://x?y"),
     )
+    capacity_file: Annotated[str, _check(_capacity_file)] = _input(
+        "capacity-file",
+        "",
+        "A capacity file (docs/capacity.md): the bounds each function should have at each hour; "
+        "every run converges to what holds now. A path in the workspace (relative to "
+        "GITHUB_WORKSPACE, or the current directory outside GitHub). Cannot be combined with "
+        "`owner`, `function`, `targets`, `min-replicas` or `max-replicas`.",
+        "FILE",
+        examples=("",),
+        near_misses=(".github/sieve-capacity.yml", "/no/such/file.yml"),
+    )
+    capacity: Annotated[str, BeforeValidator(_capacity_text)] = _input(
+        "capacity",
+        "",
+        "The same as `capacity-file`, the YAML given inline. Cannot be combined with "
+        "`capacity-file`.",
+        "YAML",
+        examples=("",),
+        near_misses=("functions: {acme/whisper: {min: 0}}", "[1, 2]", "timezone: Mars/Base"),
+    )
 
     @property
     def waits(self) -> bool:
@@ -346,6 +379,7 @@ def _spec() -> tuple[InputSpec, ...]:
 SPEC = _spec()
 INPUT_NAMES = tuple(item.name for item in SPEC)
 _NAMES = {field: item.name for field, item in zip(Inputs.model_fields, SPEC, strict=True)}
+_FIELDS = {name: field for field, name in _NAMES.items()}
 
 
 def spec() -> tuple[InputSpec, ...]:
@@ -393,9 +427,31 @@ def parse_inputs(raw: Mapping[str, str | None]) -> Inputs:
     return inputs
 
 
+#: What a capacity file or text decides, so neither may be given with it.
+CAPACITY_EXCLUDES = ("owner", "function", "targets", "min-replicas", "max-replicas")
+
+
+def _capacity_checks(inputs: Inputs) -> list[InputError]:
+    """``capacity-file`` and ``capacity`` exclude each other and what the schedule decides."""
+    given = [name for name in ("capacity-file", "capacity") if getattr(inputs, _FIELDS[name])]
+    errors = [
+        InputError(name, f"cannot be combined with `{other}`: the capacity schedule decides it")
+        for name in given
+        for other in CAPACITY_EXCLUDES
+        if getattr(inputs, _FIELDS[other]) not in ("", (), None)
+    ]
+    if len(given) == 2:
+        errors.append(
+            InputError("capacity", "cannot be combined with `capacity-file`: give one or the other")
+        )
+    return errors
+
+
 def _cross_checks(inputs: Inputs) -> list[InputError]:
     errors: list[InputError] = []
-    if inputs.targets:
+    if inputs.capacity_file or inputs.capacity:
+        errors.extend(_capacity_checks(inputs))
+    elif inputs.targets:
         errors.extend(
             InputError("targets", f"cannot be combined with `{name}`: give one or the other")
             for name in ("owner", "function")

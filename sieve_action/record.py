@@ -18,6 +18,7 @@ from .models import Version
 from .targets import Target
 
 if TYPE_CHECKING:  # the records of the phases; their modules import this one's peers
+    from .capacity import CapacityReport
     from .retire import Retired
     from .smoke import SmokeRecord
 
@@ -131,6 +132,8 @@ class StepResult:
     dry_run: bool
     code: int
     problems: Sequence[str] = ()
+    #: A capacity step's schedule and what each function's live bounds said.
+    capacity: CapacityReport | None = None
 
 
 def exit_code(runs: Sequence[TargetRun]) -> ExitCode:

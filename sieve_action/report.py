@@ -66,7 +66,13 @@ OUTPUTS: dict[str, str] = {
     "set back (`restore-on-failure`), else `false`.",
     "results": "A JSON array with one object per target: "
     + ", ".join(f"`{key}`" for key in RESULT_KEYS)
-    + "; `[]` when the inputs were refused.",
+    + "; `[]` when the inputs were refused. With `capacity-file` or `capacity`, one per "
+    "function, each also with `reason` (why its bounds hold now) and `next_change` (the first "
+    "change over the coming 7 days: `at` in ISO 8601 UTC, `min`, `max`; or null).",
+    "drift": "With `capacity-file` or `capacity`: a JSON array of the functions whose live "
+    "bounds matched neither the schedule's now nor those before its latest change (changed by "
+    "hand), each `function`, `live` and `intended` (`min`, `max`) and `since` (when the intended "
+    "bounds started to hold, ISO 8601 UTC, or null); `[]` when none. Empty otherwise.",
 }
 OUTPUT_NAMES = tuple(OUTPUTS)
 _CELL_LIMIT = 120

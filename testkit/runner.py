@@ -5,11 +5,13 @@ container action, and read ``GITHUB_OUTPUT`` and workflow commands by the runner
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .action_yml import declared_inputs
 from .paths import ENTRYPOINT, ROOT
@@ -190,12 +192,14 @@ def start_step(
     *,
     env: Mapping[str, str] | None = None,
     action_defaults: bool = True,
+    wrapper: Sequence[str] = (),
 ) -> StartedStep:
     """Start ``entrypoint.py`` as the runner starts the container (see
-    :func:`step_environment`), in the workspace as working directory."""
+    :func:`step_environment`), in the workspace as working directory; ``wrapper`` is a
+    command it runs under (``faketime 2026-12-24 19:59:00``)."""
     files = step_environment(inputs, tmp_path, env=env, action_defaults=action_defaults)
     process = subprocess.Popen(
-        [sys.executable, str(ENTRYPOINT)],
+        [*wrapper, sys.executable, str(ENTRYPOINT)],
         cwd=files.workspace,
         env=files.environ,
         stdout=subprocess.PIPE,
@@ -212,12 +216,28 @@ def run_step(
     env: Mapping[str, str] | None = None,
     action_defaults: bool = True,
     timeout: float = 60,
+    wrapper: Sequence[str] = (),
 ) -> StepResult:
     """Run a step to its end: :func:`start_step`, then :meth:`StartedStep.finish`."""
-    step = start_step(inputs, tmp_path, env=env, action_defaults=action_defaults)
+    step = start_step(inputs, tmp_path, env=env, action_defaults=action_defaults, wrapper=wrapper)
     try:
         return step.finish(timeout)
     except subprocess.TimeoutExpired:
         step.process.kill()
         step.process.communicate()
         raise
+
+
+def faked_clock(at: str) -> dict[str, Any]:
+    """The ``wrapper`` and ``env`` that run a step with its system clock starting at
+    ``at`` (``2026-12-24 19:59:00``, UTC) and ticking on: Debian's ``faketime``
+    (libfaketime; scripts/install-faketime.sh). The monotonic clock is left real, so
+    the step's waits (``Event.wait``) and timeouts behave; libfaketime 0.9.10 then
+    fails ``time.sleep`` with EINVAL, which the step never calls (its sleeps are
+    ``Event.wait``)."""
+    if shutil.which("faketime") is None:
+        raise RuntimeError("faketime is not installed: run scripts/install-faketime.sh")
+    return {
+        "wrapper": ("faketime", at),
+        "env": {"TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1"},
+    }

@@ -31,7 +31,7 @@ import pytest
 from sieve_action.report import OUTPUT_NAMES
 from testkit import simulator as simulator_module
 from testkit.paths import SPEC
-from testkit.runner import StepResult, run_step
+from testkit.runner import StepResult, faked_clock, run_step
 from testkit.simulator import Fault, Simulator
 
 from .harness import (
@@ -670,3 +670,28 @@ def test_mock_prism_logged_no_violation(
     assert len(mock_runs) == len(MOCK_CASES)
     mock_prism.sync(KEY)
     assert mock_prism.complaints() == []
+
+
+def test_a_capacity_schedule_under_a_faked_clock(contract: Contract) -> None:
+    # Wednesday 2 December 2026, 10:00 in Berlin: whisper's window holds; diarize's
+    # baseline leaves its max as it is.
+    contract.sim.state.deploy("acme", "diarize", maximum_replicas=None)
+    schedule = (
+        "timezone: Europe/Berlin\nfunctions:\n"
+        '  acme/whisper: {min: 0, max: 4, windows: [{days: mon-fri, from: "08:00", '
+        'to: "20:00", min: 2, max: 8}]}\n'
+        "  acme/diarize: {min: 1}\n"
+    )
+    given = {"api-key": KEY, "api-url": contract.tap.url, "capacity": schedule}
+    result = run_step(given, contract.tmp_path, **faked_clock("2026-12-02 09:00:00"))
+    assert result.returncode == 0, result.stdout
+    assert [
+        (r["target"], r["changed"], r["reason"]) for r in json.loads(result.outputs["results"])
+    ] == [
+        ("acme/whisper@latest", True, "window mon-fri 08:00–20:00"),
+        ("acme/diarize@latest", True, "baseline"),
+    ]
+    assert sorted(map(json.dumps, edits(contract.sim))) == sorted(
+        map(json.dumps, [{"minimum_replicas": 2, "maximum_replicas": 8}, {"minimum_replicas": 1}])
+    )
+    assert [e.method for e in contract.check()].count("POST") == 2
