@@ -209,6 +209,7 @@ def outputs(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> dict[
             "smoke-tests": json.dumps(secrets.scrub_json(_cases(run))),
             "retired": json.dumps(entries[0]["retired"]),
             "restored": "true" if run.restored == "restored" else "false",
+            "drift": "",  # a capacity step's (capacity_report.outputs)
         }
     )
     return values
