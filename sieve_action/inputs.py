@@ -434,16 +434,23 @@ CAPACITY_EXCLUDES = ("owner", "function", "targets", "min-replicas", "max-replic
 def _capacity_checks(inputs: Inputs) -> list[InputError]:
     """``capacity-file`` and ``capacity`` exclude each other and what the schedule decides."""
     given = [name for name in ("capacity-file", "capacity") if getattr(inputs, _FIELDS[name])]
-    errors = [
-        InputError(name, f"cannot be combined with `{other}`: the capacity schedule decides it")
-        for name in given
+    others = [
+        f"`{other}`"
         for other in CAPACITY_EXCLUDES
         if getattr(inputs, _FIELDS[other]) not in ("", (), None)
     ]
-    if len(given) == 2:
-        errors.append(
-            InputError("capacity", "cannot be combined with `capacity-file`: give one or the other")
-        )
+    # One error per input, naming every conflict at once.
+    errors = []
+    for name in given:
+        clash = others + (["`capacity-file`"] if name == "capacity" and len(given) == 2 else [])
+        if clash:
+            errors.append(
+                InputError(
+                    name,
+                    f"cannot be combined with {', '.join(clash)}: give one capacity input, "
+                    "and leave the functions and their bounds to its schedule",
+                )
+            )
     return errors
 
 

@@ -379,16 +379,14 @@ def test_a_missing_file_and_inputs_the_schedule_decides_are_refused(
     result = capacity(sim, tmp_path, None, WORKDAY, capacity_file="nope.yml", owner="acme")
     assert result.returncode == 2, result.stdout
     assert sim.state.requests == []
-    assert result.errors() == [
-        "Input `capacity-file` cannot be combined with `owner`: the capacity schedule decides it"
-    ]
+    [error] = result.errors()
+    assert error.startswith("Input `capacity-file` cannot be combined with `owner`: give one")
     result = capacity(sim, tmp_path, None, WORKDAY, capacity_file="nope.yml")
     [error] = result.errors()
     assert error.startswith("Input `capacity-file` in nope.yml: cannot be read: No such file")
     result = capacity(sim, tmp_path, None, WORKDAY, capacity="functions: {}")
-    assert result.errors() == [
-        "Input `capacity` cannot be combined with `capacity-file`: give one or the other"
-    ]
+    [error] = result.errors()
+    assert error.startswith("Input `capacity` cannot be combined with `capacity-file`: give one")
 
 
 def test_inline_capacity_names_its_line(sim: Simulator, tmp_path: Path) -> None:

@@ -166,5 +166,11 @@ run_examples() {
     "Version $old: minimum 0 → 1"
   sim_expect "$sim" "$key" $fn "$new" 0..10
   sim_expect "$sim" "$key" $fn "$old" 1..2
+  # Capacity on a clock, by hand, with a file where the example's checkout would put
+  # it: transcribe warm all day, every day (its maximum left as it is).
+  printf 'functions:\n  my-org/transcribe:\n    min: 0\n    windows:\n      - {days: daily, from: "00:00", to: "24:00", min: 1}\n' \
+    >"$work/.github/sieve-capacity.yml"
+  act_example "$work" "$logs" "$job_image" "$key" capacity 0 workflow_dispatch capacity.yml
+  sim_expect "$sim" "$key" my-org/transcribe "$transcribe" 1..none
   say "every example ran under act in $(since "$start") s"
 }
