@@ -40,24 +40,35 @@ class TargetLine:
     max_replicas: int | None
 
 
-_HEAD = re.compile(r"(?P<owner>[^/@\s]+)/(?P<function>[^/@\s]+)(?:@(?P<version>\S+))?")
+_REFERENCE = re.compile(r"(?P<owner>[^/@\s]+)/(?P<function>[^/@\s]+)(?:@(?P<version>\S+))?")
+
+
+def parse_reference(text: str, quote: Quote) -> tuple[str, str, str | None] | None:
+    """``owner/function[@version]`` as the ``targets`` lines, the capacity file and an
+    undo's ``results`` name a function: its parts, each checked by its rule (a failure
+    raised), or None when the text does not have that shape at all."""
+    match = _REFERENCE.fullmatch(text)
+    if match is None:
+        return None
+    owner, function, version = match["owner"], match["function"], match["version"]
+    parse_name(owner, quote)
+    parse_name(function, quote)
+    if version is not None:
+        parse_version(version, quote)
+    return owner, function, version
 
 
 def parse_line(number: int, text: str, quote: Quote) -> TargetLine:
     """Parse ``owner/function[@version] [min=N] [max=N]``; failures name the line."""
     head, *options = text.split()
     where = f"line {number} ({quote(text)})"
-    match = _HEAD.fullmatch(head)
-    if match is None:
-        raise fail(f"{where}: must start with owner/function[@version]")
-    owner, function, version = match["owner"], match["function"], match["version"]
     try:
-        parse_name(owner, quote)
-        parse_name(function, quote)
-        if version is not None:
-            parse_version(version, quote)
+        reference = parse_reference(head, quote)
     except PydanticCustomError as error:
         raise fail(f"{where}: {error.message()}") from None
+    if reference is None:
+        raise fail(f"{where}: must start with owner/function[@version]")
+    owner, function, version = reference
     bounds: dict[str, int | None] = {}
     for option in options:
         key, sep, value = option.partition("=")

@@ -11,21 +11,20 @@ takes only what the action wrote.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic_core import PydanticCustomError
 
 from .report import RESULT_KEYS
-from .rules import MAX_REPLICAS_VALUE, Quote, fail, parse_json, parse_name, parse_version
+from .rules import MAX_REPLICAS_VALUE, Quote, fail, parse_json, parse_version
+from .targets import parse_reference
 
 #: The keys of each item of a ``retired`` output, exactly.
 RETIRED_KEYS = ("version_id", "previous_min_replicas")
 #: The keys a ``results`` entry must have for an undo; its other keys may be any of
 #: :data:`~sieve_action.report.RESULT_KEYS` (an older release wrote fewer).
 NEEDED_RESULT_KEYS = ("target", "version_id", "retired")
-_TARGET = re.compile(r"(?P<owner>[^/@\s]+)/(?P<function>[^/@\s]+)@(?P<version>\S+)")
 _RULE = (
     "must be the `retired` output of an earlier step (a JSON array of "
     '`{"version_id", "previous_min_replicas"}`) or its `results` output'
@@ -126,17 +125,15 @@ def _retired_list(where: str, data: Any, quote: Quote) -> tuple[Back, ...]:
 def _entry(where: str, item: Any, quote: Quote) -> Promotion:
     _keys(where, item, NEEDED_RESULT_KEYS, tuple(RESULT_KEYS))
     target = item["target"]
-    match = _TARGET.fullmatch(target) if isinstance(target, str) else None
-    if match is None:
+    try:
+        reference = parse_reference(target, quote) if isinstance(target, str) else None
+    except PydanticCustomError as error:
+        raise _Refused(f"{where}.target", error.message()) from None
+    if reference is None or reference[2] is None:
         raise _Refused(
             f"{where}.target", f"must be `owner/function@version`, got {_shown(target, quote)}"
         )
-    try:
-        owner = parse_name(match["owner"], quote)
-        function = parse_name(match["function"], quote)
-        parse_version(match["version"], quote)
-    except PydanticCustomError as error:
-        raise _Refused(f"{where}.target", error.message()) from None
+    owner, function, _ = reference
     version_id = _version_id(f"{where}.version_id", item["version_id"], quote)
     retired = _retired_list(f"{where}.retired", item["retired"], quote)
     return Promotion(retired, owner, function, version_id)
