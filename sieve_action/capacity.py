@@ -100,8 +100,13 @@ class Observed:
 
     @property
     def live(self) -> Bounds | None:
-        before = self.run.before
-        return None if before is None else Bounds(before.minimum_replicas, before.maximum_replicas)
+        return _live(self.run)
+
+
+def _live(run: TargetRun) -> Bounds | None:
+    """A target's bounds as read before any edit, if they were."""
+    before = run.before
+    return None if before is None else Bounds(before.minimum_replicas, before.maximum_replicas)
 
 
 @dataclass(frozen=True)
@@ -120,11 +125,6 @@ def observe(intent: Intent, runs: Sequence[TargetRun]) -> CapacityReport:
     """Each function's live bounds (as read before any edit) against the schedule."""
     found = []
     for outlook, run in zip(intent.outlooks, runs, strict=True):
-        before = run.before
-        status = (
-            None
-            if before is None
-            else classify(outlook, Bounds(before.minimum_replicas, before.maximum_replicas))
-        )
-        found.append(Observed(outlook, run, status))
+        live = _live(run)
+        found.append(Observed(outlook, run, None if live is None else classify(outlook, live)))
     return CapacityReport(intent, tuple(found))

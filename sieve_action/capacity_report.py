@@ -9,13 +9,12 @@ Times a reader sees are in the file's zone; times in outputs are ISO 8601 UTC.
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .capacity import CapacityReport, Intent, Observed
 from .plan import bound
-from .report import after_bounds, cell, results
+from .report import after_bounds, cell, markdown, results
 from .schedule import Outlook
 from .schedule_file import Bounds
 from .secrets import Secrets
@@ -151,13 +150,6 @@ def log_lines(intent: Intent) -> list[str]:
     return lines
 
 
-def _markdown(text: str, secrets: Secrets) -> str:
-    """A line of text that renders as itself, however long (:func:`cell` cuts it)."""
-    text = " ".join(secrets.scrub(text).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\\`*_{}\[\]|~])", r"\\\1", text)
-
-
 def _result(function: Observed, dry_run: bool) -> str:
     run = function.run
     if run.error:
@@ -214,5 +206,5 @@ def summary(report: CapacityReport, dry_run: bool, secrets: Secrets) -> str:
         f"total **{intent.replica_hours:g} replica-hours**.",
     ]
     for warning in intent.warnings:
-        lines += ["", f"⚠️ {_markdown(warning, secrets)}"]
+        lines += ["", f"⚠️ {markdown(warning, secrets)}"]
     return "\n".join(lines) + "\n\n"

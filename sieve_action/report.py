@@ -236,11 +236,17 @@ def output_warnings(runs: Sequence[TargetRun], secrets: Secrets) -> list[str]:
 def cell(value: object, secrets: Secrets) -> str:
     """Text that stays inside one Markdown table cell and renders as itself. Secrets are
     scrubbed first: escaping or cutting the text could hide a secret from a later scrub."""
+    return markdown(value, secrets, _CELL_LIMIT) or " "
+
+
+def markdown(value: object, secrets: Secrets, limit: int | None = None) -> str:
+    """Text on one line that renders as itself, cut to ``limit`` characters when given
+    (before escaping, so no escape is cut in half), the secrets scrubbed first."""
     text = " ".join(secrets.scrub(_text(value)).split())
-    if len(text) > _CELL_LIMIT:
-        text = text[: _CELL_LIMIT - 1] + "…"
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text) or " "
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def _bounds_change(before: int | None, after: int | None, known_before: bool) -> str:
