@@ -128,7 +128,7 @@ def _normal(text: str) -> str:
     text = text.replace(VERSION_ID, "<id>")
     text = re.sub(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", "<uuid>", text)
     text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
-    text = re.sub(r"over \d+\.\d s", "over N s", text)
+    text = re.sub(r"(over|after) \d+\.\d s", r"\1 N s", text)  # however busy the machine
     return re.sub(r"line \d+ column \d+", "line L column C", text)
 
 
