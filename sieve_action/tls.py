@@ -2,7 +2,7 @@
 
 httpx makes its TLS context when a client is made, loading the CA bundle (certifi's, or
 the one ``SSL_CERT_FILE`` names): about 15 ms of OpenSSL work on every run, and work that
-releases the GIL. Started on a thread before pydantic and the action's models import, it
+releases the GIL. Started on a thread before the rest of the action imports, it
 is ready when the client needs it instead of lying on the critical path. The context is
 the one httpx would make itself (``httpx.create_ssl_context``, environment included).
 """
@@ -22,7 +22,10 @@ class PendingContext:
     def __init__(self) -> None:
         self._done = threading.Event()
         self._made: ssl.SSLContext | BaseException | None = None
-        threading.Thread(target=self._make, name="tls-context", daemon=True).start()
+        # Not a daemon: the interpreter waits for it before shutting down. A run that ends
+        # early (a refused input) could otherwise finalize while the thread is inside
+        # OpenSSL, and the process then dies of SIGSEGV instead of exiting.
+        threading.Thread(target=self._make, name="tls-context").start()
 
     def _make(self) -> None:
         try:

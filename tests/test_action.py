@@ -7,7 +7,9 @@ import json
 import re
 from pathlib import Path
 
-from testkit.runner import run_step
+import certifi
+
+from testkit.runner import run_step, start_step
 from testkit.simulator import Fault, Simulator
 
 from .conftest import KEY, VERSION_ID, Step, edits
@@ -174,6 +176,30 @@ def test_missing_key_fails_before_any_request_and_says_why(sim: Simulator, step:
     assert sim.state.requests == []
     [error] = result.errors()
     assert "SIEVE_API_KEY" in error and "fork" in error
+
+
+def test_a_step_refused_while_the_ca_bundle_loads_exits_2(tmp_path: Path) -> None:
+    """The CA bundle loads on a thread from the first line (sieve_action/tls.py). A refused
+    step ends before it has loaded when the bundle is large; the process must wait for
+    it and exit 2, not finalize while OpenSSL is busy and die of SIGSEGV (it did in
+    about 4 runs of 10 with this bundle, when the thread was a daemon)."""
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(Path(certifi.where()).read_bytes() * 8)
+    runs = [
+        start_step(
+            {"api-key": KEY, "owner": "acme", "function": "a b"},
+            tmp_path / str(n),
+            env={"SSL_CERT_FILE": str(bundle)},
+        )
+        for n in range(10)
+    ]
+    results = [run.finish(60) for run in runs]
+    assert [result.returncode for result in results] == [2] * 10
+    assert all(
+        result.errors()
+        == ["Input `function` must be one name of letters, digits, '.', '_' or '-', got 'a b'"]
+        for result in results
+    )
 
 
 def test_key_from_sieve_api_key_env(sim: Simulator, step: Step) -> None:
