@@ -2,9 +2,8 @@
 
 import gc
 
-# Importing pydantic and httpx allocates hundreds of thousands of objects that live for
-# the whole (short) run; collecting them mid-import is wasted work (about 25 ms, see
-# docs/performance.md).
+# Importing httpx and the action allocates objects that live for the whole (short) run;
+# collecting them mid-import is wasted work (docs/performance.md measures it).
 gc.disable()
 from sieve_action.tls import PendingContext  # noqa: E402
 

@@ -125,7 +125,7 @@ def main() -> int:
     count, own = sum(len(o) for o in extra.values()), sum(map(sum, extra.values())) / 1000
     print(f"| all | {count} | {own:.1f} ms |")
     print(
-        "\n(self time of the action's own modules includes building its pydantic models,"
+        "\n(self time of the action's own modules includes making its dataclasses,"
         " which runs in their class bodies.)"
     )
     b.save(

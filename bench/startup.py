@@ -20,7 +20,6 @@ import _bench as b
 PIECES = [
     ("httpx", "import httpx"),
     ("httpx + httpx.Client()", "import httpx; httpx.Client()"),
-    ("httpx + pydantic", "import httpx, pydantic"),
     ("httpx + sieve_action.models", "import httpx, sieve_action.models"),
     ("httpx + sieve_action.inputs", "import httpx, sieve_action.inputs"),
     ("httpx + stamina", "import httpx, stamina"),

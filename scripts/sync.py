@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 try:
-    import pydantic  # noqa: F401
+    import httpx  # noqa: F401
 except ImportError:  # started outside the venv
     venv = ROOT / ".venv" / "bin" / "python"
     if not venv.exists() or Path(sys.executable) == venv:

@@ -33,7 +33,6 @@ from urllib.parse import quote
 
 import httpx
 import stamina
-from pydantic import BaseModel, ValidationError
 
 from . import __version__
 from .errors import AnswerTooLarge, RetriesExhausted, SieveError, UnusableEnvironment
@@ -50,9 +49,10 @@ from .models import (
 )
 from .network import certificate_problem, describe_failure, route
 from .secrets import Secrets
+from .shape import ShapeError, load
 from .tls import PendingContext
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 USER_AGENT = f"sieve-action/{__version__} (python-httpx/{httpx.__version__})"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -291,7 +291,7 @@ class SieveClient:
             "POST",
             "/v2/push",
             push.function,
-            body=push.model_dump(),
+            body=push.body(),
             idempotent=False,
             kind="function version",
         )
@@ -479,9 +479,7 @@ class SieveClient:
             raise _Transient(label, reason, self, unsent=unsent) from None
         raise result
 
-    def _decode(
-        self, answer: _Answer, label: str, request: _Request, shape: type[BaseModel]
-    ) -> Any:
+    def _decode(self, answer: _Answer, label: str, request: _Request, shape: type) -> Any:
         """Status to outcome; the body decoded and scrubbed before anything reads it."""
         status = answer.status
         if status in RETRY_STATUSES:
@@ -511,15 +509,11 @@ class SieveClient:
 
     def _model(self, model: type[M], data: Any, what: str) -> M:
         try:
-            return model.model_validate(data)
-        except ValidationError as error:
-            problem = error.errors(include_url=False, include_input=False)[0]
-            where = ".".join(str(p) for p in problem["loc"]) or "body"
+            return load(model, data)
+        except ShapeError as error:
             # A body cut short by a proxy is worth another try; the whole request is.
             raise _Transient(
-                what,
-                f"HTTP 200 with a body that is not a {model.__name__} ({where}: {problem['msg']})",
-                self,
+                what, f"HTTP 200 with a body that is not a {model.__name__} ({error})", self
             ) from None
 
 

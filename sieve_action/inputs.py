@@ -11,11 +11,9 @@ value's rule is in :mod:`sieve_action.rules`; the ``targets`` format in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
+from typing import Any, Literal
 
 from .errors import InputError, InputErrors
 from .rules import (
@@ -26,6 +24,7 @@ from .rules import (
     MIN_KEY,
     MIN_LOOPBACK_POLL_SECONDS,
     MIN_POLL_SECONDS,
+    BrokenRule,
     Quote,
     Rule,
     fail,
@@ -50,15 +49,29 @@ from .undo_list import UndoPlan, parse_undo
 KEY_VARIABLE = "SIEVE_API_KEY"
 
 
-def _check(rule: Rule) -> Any:
-    """Run a string rule on a raw input value, which always arrives as a string. Values
-    are quoted in failures through the key-aware quote of :func:`parse_inputs`."""
+@dataclass(frozen=True)
+class InputSpec:
+    """One input, declared once: its name as workflows write it, its default as the string
+    a workflow would write (it goes through the input's own rule, like any value), its
+    help text and its rule, and values for the tests: ``examples`` are valid, alone and
+    beside every other input's default; ``near_misses`` are what a user might write
+    instead, valid or not. ``action.yml``, the CLI's flags and the README's table are
+    made from these (``scripts/sync.py``; ``tests/test_docs.py`` checks they are in step)."""
 
-    def validate(value: Any, info: ValidationInfo) -> Any:
-        quote: Quote = (info.context or {}).get("quote", Secrets().quote)
-        return rule(value.strip() if isinstance(value, str) else value, quote)
+    name: str
+    default: str
+    help: str
+    metavar: str
+    examples: tuple[str, ...]
+    near_misses: tuple[str, ...]
+    rule: Rule = field(repr=False, compare=False)
+    #: Whether surrounding whitespace is dropped before the rule (not for the key, which
+    #: must not have any, nor for inline YAML, whose indentation is meaning).
+    strip: bool = True
 
-    return BeforeValidator(validate)
+    @property
+    def boolean(self) -> bool:
+        return self.rule is parse_boolean
 
 
 def _input(
@@ -67,26 +80,19 @@ def _input(
     help: str,
     metavar: str = "VALUE",
     *,
+    rule: Rule,
     examples: tuple[str, ...],
     near_misses: tuple[str, ...] = (),
+    strip: bool = True,
+    repr: bool = True,
 ) -> Any:
-    """One input, declared once: its name as workflows write it, its default as the string
-    a workflow would write (it goes through the input's own rule, like any value), its
-    help text, and values for the tests: ``examples`` are valid, alone and beside every
-    other input's default; ``near_misses`` are what a user might write instead, valid
-    or not. ``action.yml``, the CLI's flags and the README's table are made from these
-    (``scripts/sync.py``; ``tests/test_docs.py`` checks they are in step)."""
-    return Field(
-        default,
-        alias=name,
-        description=help,
-        validate_default=True,
-        json_schema_extra={
-            "metavar": metavar,
-            "examples": list(examples),
-            "near_misses": list(near_misses),
-        },
-    )
+    """A field of :class:`Inputs`, with its :class:`InputSpec`."""
+    spec = InputSpec(name, default, help, metavar, examples, near_misses, rule, strip)
+    return field(metadata={"input": spec}, repr=repr)
+
+
+def _api_key(value: str, quote: Quote) -> str:
+    return parse_api_key(value)  # never quoted: it is the key
 
 
 def _capacity_file(value: str, quote: Quote) -> str:
@@ -95,109 +101,121 @@ def _capacity_file(value: str, quote: Quote) -> str:
     return value
 
 
-def _capacity_text(value: Any) -> Any:
-    """The inline capacity YAML as given: indentation is meaning, so nothing is stripped
-    (a value of only whitespace is no value, as for every input)."""
+def _capacity_text(value: str, quote: Quote) -> str:
+    """The inline capacity YAML as given (a value of only whitespace is no value, as for
+    every input)."""
     return value
 
 
 WaitFor = Literal["build", "replicas"]
 
 
-class Inputs(BaseModel):
+@dataclass(frozen=True)
+class Inputs:
     """Every input of the action and the CLI, once every single-input rule holds; see
     :func:`parse_inputs`. The field order is the order users read them in."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, hide_input_in_errors=True)
-
-    api_key: Annotated[str, BeforeValidator(parse_api_key), Field(repr=False)] = _input(
+    api_key: str = _input(
         "api-key",
         "",
         f"Sieve API key, from a secret. When empty, the {KEY_VARIABLE} environment variable is "
         "used; when both are empty the step fails (a pull request from a fork gets no secrets).",
+        rule=_api_key,
+        strip=False,
+        repr=False,
         examples=(),
     )
-    owner: Annotated[str, _check(parse_name)] = _input(
+    owner: str = _input(
         "owner",
         "",
         "Owner of the function (user or organisation name). Required unless `targets` is given.",
         "NAME",
+        rule=parse_name,
         examples=("acme",),
         near_misses=("a.b_c-d", "acme/whisper", "-x", "é"),
     )
-    function: Annotated[str, _check(parse_name)] = _input(
+    function: str = _input(
         "function",
         "",
         "Function name. Required unless `targets` is given.",
         "NAME",
+        rule=parse_name,
         examples=("whisper",),
         near_misses=("nope", "..", "a b"),
     )
-    version: Annotated[str, _check(parse_version)] = _input(
+    version: str = _input(
         "version",
         "latest",
         "Version ID, ID prefix, or `latest`.",
         "ID",
+        rule=parse_version,
         examples=("latest", "41b83e76"),
         near_misses=("0", "41b83e76-0a13-4d96-b0a0-7cd62c9977c3", "v/1", "latest "),
     )
-    min_replicas: Annotated[int | None, _check(parse_replicas)] = _input(
+    min_replicas: int | None = _input(
         "min-replicas",
         "",
         "New minimum number of replicas (warm workers); empty leaves it unchanged.",
         "N",
+        rule=parse_replicas,
         examples=("0", "1", " 2 "),
         near_misses=("2147483647", "2147483648", "-1", "two", "1.0"),
     )
-    max_replicas: Annotated[int | None, _check(parse_replicas)] = _input(
+    max_replicas: int | None = _input(
         "max-replicas",
         "",
         "New maximum number of replicas; empty leaves it unchanged.",
         "N",
+        rule=parse_replicas,
         examples=("", "3"),
         near_misses=("1", "1.5", "0"),
     )
-    wait: Annotated[bool, _check(parse_boolean)] = _input(
+    wait: bool = _input(
         "wait",
         "false",
         "Wait until the version reaches the goal set by `wait-for` (the build is `ready` or "
         "`error` by default).",
+        rule=parse_boolean,
         examples=("true", "False"),
         near_misses=("True", "FALSE", "yes", "1"),
     )
-    wait_for: Annotated[WaitFor, _check(one_of("build", "replicas"))] = _input(
+    wait_for: WaitFor = _input(
         "wait-for",
         "build",
         "What to wait for when `wait` is true. `build` (the build is `ready` or `error`) or "
         "`replicas` (also at least `min-replicas` workers idle or active).",
         "GOAL",
+        rule=one_of("build", "replicas"),
         examples=("build",),
         near_misses=("replicas", "Build", "ready"),
     )
-    wait_timeout: Annotated[float, _check(seconds(MAX_WAIT_SECONDS))] = _input(
+    wait_timeout: float = _input(
         "wait-timeout",
         "900",
         "Seconds to wait at most.",
         "SECONDS",
+        rule=seconds(MAX_WAIT_SECONDS),
         examples=("2", "10"),
         near_misses=("0.5", "0", "nan", "inf", "86401"),
     )
-    poll_interval: Annotated[float, _check(seconds(MAX_POLL_SECONDS))] = _input(
+    poll_interval: float = _input(
         "poll-interval",
         "5",
         "Seconds between status reads while waiting.",
         "SECONDS",
+        rule=seconds(MAX_POLL_SECONDS),
         examples=("0.1",),
         near_misses=("0.5", "-1", "0.01"),
     )
-    fail_on_error: Annotated[bool, _check(parse_boolean)] = _input(
+    fail_on_error: bool = _input(
         "fail-on-error",
         "true",
         "Fail the step when the version ends in `error`.",
+        rule=parse_boolean,
         examples=("false",),
         near_misses=("true", "no"),
     )
-    smoke_test: Annotated[SmokePlan | None, _check(parse_smoke_test)] = _input(
+    smoke_test: SmokePlan | None = _input(
         "smoke-test",
         "",
         "Jobs to run on the version once it is ready (implies `wait`): the JSON `inputs` of "
@@ -205,6 +223,7 @@ class Inputs(BaseModel):
         "one job whose outputs must match `expect` and that must finish within "
         "`max-seconds`. The step fails if a job does not pass. Empty: no smoke test.",
         "JSON",
+        rule=parse_smoke_test,
         examples=("",),
         near_misses=(
             '{"text": "hello"}',
@@ -218,33 +237,36 @@ class Inputs(BaseModel):
             '[{"input": {}}]',
         ),
     )
-    smoke_test_timeout: Annotated[float, _check(seconds(MAX_WAIT_SECONDS))] = _input(
+    smoke_test_timeout: float = _input(
         "smoke-test-timeout",
         "600",
         "Seconds the smoke test job may take, from push to finish; then it is cancelled.",
         "SECONDS",
+        rule=seconds(MAX_WAIT_SECONDS),
         examples=("5",),
         near_misses=("30", "0", "-1"),
     )
-    retire_previous: Annotated[bool, _check(parse_boolean)] = _input(
+    retire_previous: bool = _input(
         "retire-previous",
         "false",
         "Once the version is ready (and passed its smoke test), retire every earlier version "
         "of the function: set its minimum replicas to 0, its maximum left as it is.",
+        rule=parse_boolean,
         examples=("false",),
         near_misses=("true", "maybe"),
     )
-    restore_on_failure: Annotated[bool, _check(parse_boolean)] = _input(
+    restore_on_failure: bool = _input(
         "restore-on-failure",
         "true",
         "When a target fails after the step raised its bounds (the build ends in `error`, a "
         "wait runs out, the smoke test fails, the step is cancelled), set the bounds it raised "
         "back to what they were, unless someone changed them meanwhile. A lowered minimum "
         "stays lowered.",
+        rule=parse_boolean,
         examples=("true", "false"),
         near_misses=("FALSE", "no"),
     )
-    undo: Annotated[UndoPlan | None, _check(parse_undo)] = _input(
+    undo: UndoPlan | None = _input(
         "undo",
         "",
         "Undo a promotion: the `retired` output (JSON) of the step that promoted a version, or "
@@ -254,6 +276,7 @@ class Inputs(BaseModel):
         "Refused, with nothing changed, when a listed version no longer exists. Cannot be "
         "combined with `targets`, `retire-previous` or `smoke-test`.",
         "JSON",
+        rule=parse_undo,
         examples=("",),
         near_misses=(
             '[{"version_id": "41b83e76-0a13-4d96-b0a0-7cd62c9977c3", "previous_min_replicas": 1}]',
@@ -265,12 +288,13 @@ class Inputs(BaseModel):
             '{"version_id": "41b83e76", "previous_min_replicas": 1}',
         ),
     )
-    targets: Annotated[tuple[TargetLine, ...], _check(parse_lines)] = _input(
+    targets: tuple[TargetLine, ...] = _input(
         "targets",
         "",
         "Many functions in one step, one per line, `owner/function[@version] [min=N] [max=N]`; "
         "blank lines and lines starting with `#` are skipped. Cannot be combined with `owner` "
         "and `function`.",
+        rule=parse_lines,
         examples=("",),
         near_misses=(
             "acme/whisper min=1",
@@ -280,30 +304,33 @@ class Inputs(BaseModel):
             "a/b/c",
         ),
     )
-    concurrency: Annotated[int, _check(parse_concurrency)] = _input(
+    concurrency: int = _input(
         "concurrency",
         "8",
         f"With `targets`, how many targets are worked on at once (1 to {MAX_CONCURRENCY}).",
         "N",
+        rule=parse_concurrency,
         examples=("1", "8"),
         near_misses=("64", "65", "08", "0"),
     )
-    dry_run: Annotated[bool, _check(parse_boolean)] = _input(
+    dry_run: bool = _input(
         "dry-run",
         "false",
         "Read each target and report what would change, without sending any edit.",
+        rule=parse_boolean,
         examples=("true", "false"),
         near_misses=("TRUE", "on"),
     )
-    api_url: Annotated[str, _check(parse_api_url)] = _input(
+    api_url: str = _input(
         "api-url",
         DEFAULT_API_URL,
         "Base URL of Sieve's API (proxies, tests).",
         "URL",
+        rule=parse_api_url,
         examples=("https://p.example/sieve/",),
         near_misses=("http://127.0.0.1:9", "ftp://x", "http://[::1", "https://x?y"),
     )
-    capacity_file: Annotated[str, _check(_capacity_file)] = _input(
+    capacity_file: str = _input(
         "capacity-file",
         "",
         "A capacity file (docs/capacity.md): the bounds each function should have at each hour; "
@@ -311,15 +338,18 @@ class Inputs(BaseModel):
         "GITHUB_WORKSPACE, or the current directory outside GitHub). Cannot be combined with "
         "`owner`, `function`, `targets`, `min-replicas` or `max-replicas`.",
         "FILE",
+        rule=_capacity_file,
         examples=("",),
         near_misses=(".github/sieve-capacity.yml", "/no/such/file.yml"),
     )
-    capacity: Annotated[str, BeforeValidator(_capacity_text)] = _input(
+    capacity: str = _input(
         "capacity",
         "",
         "The same as `capacity-file`, the YAML given inline. Cannot be combined with "
         "`capacity-file`.",
         "YAML",
+        rule=_capacity_text,
+        strip=False,
         examples=("",),
         near_misses=("functions: {acme/whisper: {min: 0}}", "[1, 2]", "timezone: Mars/Base"),
     )
@@ -345,40 +375,9 @@ class Inputs(BaseModel):
         return []
 
 
-@dataclass(frozen=True)
-class InputSpec:
-    """How an input is declared, for the edges, the documents and the tests."""
-
-    name: str
-    default: str
-    help: str
-    metavar: str
-    boolean: bool
-    examples: tuple[str, ...]
-    near_misses: tuple[str, ...]
-
-
-def _spec() -> tuple[InputSpec, ...]:
-    items = []
-    for name, field in Inputs.model_fields.items():
-        extra: dict[str, Any] = field.json_schema_extra  # type: ignore[assignment]
-        items.append(
-            InputSpec(
-                field.alias or name,
-                str(field.default),
-                field.description or "",
-                str(extra["metavar"]),
-                field.annotation is bool,
-                tuple(extra["examples"]),
-                tuple(extra["near_misses"]),
-            )
-        )
-    return tuple(items)
-
-
-SPEC = _spec()
+SPEC: tuple[InputSpec, ...] = tuple(item.metadata["input"] for item in fields(Inputs))
 INPUT_NAMES = tuple(item.name for item in SPEC)
-_NAMES = {field: item.name for field, item in zip(Inputs.model_fields, SPEC, strict=True)}
+_NAMES = {item.name: spec.name for item, spec in zip(fields(Inputs), SPEC, strict=True)}
 _FIELDS = {name: field for field, name in _NAMES.items()}
 
 
@@ -407,20 +406,17 @@ def parse_inputs(raw: Mapping[str, str | None]) -> Inputs:
     ]
     if misplaced:
         raise InputErrors(misplaced)
-    try:
-        inputs = Inputs.model_validate(values, context={"quote": secrets.quote})
-    except ValidationError as error:
-        raise InputErrors(
-            [
-                # A default that fails (the key, when absent) is located by field name.
-                InputError(
-                    _NAMES.get(str(detail["loc"][0]), str(detail["loc"][0])),
-                    detail["msg"],
-                    detail["type"],
-                )
-                for detail in error.errors(include_url=False)
-            ]
-        ) from None
+    checked: dict[str, Any] = {}
+    broken: list[InputError] = []
+    for name, item in zip(_NAMES, SPEC, strict=True):
+        value = values.get(item.name, item.default)
+        try:
+            checked[name] = item.rule(value.strip() if item.strip else value, secrets.quote)
+        except BrokenRule as error:
+            broken.append(InputError(item.name, error.rule, error.kind))
+    if broken:
+        raise InputErrors(broken)
+    inputs = Inputs(**checked)
     errors = _cross_checks(inputs)
     if errors:
         raise InputErrors(errors)

@@ -1,16 +1,17 @@
 """Sieve's objects, as its OpenAPI document (``spec/sieve-openapi.json``) describes them.
 
 Only the fields this project reads are typed; every other field, documented or not, is
-kept verbatim (``extra="allow"``) so that the ``version`` output can hand the whole
-object on. Sieve is a FastAPI service that may add fields at any time, so unknown
-fields are never an error.
+kept verbatim in ``raw`` (the object as Sieve sent it) so that the ``version`` output
+can hand the whole object on. Sieve is a FastAPI service that may add fields at any
+time, so unknown fields are never an error. :func:`sieve_action.shape.load` checks an
+answer against these; ``max_length`` bounds a string field.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 #: The documented values of ``Version.build_status``. The schema types it as a plain
 #: string, so any other value is possible and counts as "still in progress".
@@ -20,16 +21,26 @@ BUILD_STATUSES = frozenset({"queued", "building", "pushing", "deploying", "ready
 MAX_VERSION_ID = 256
 
 
-class WorkerCounts(BaseModel):
-    """``WorkerCounts``: workers of a version by state; every count may be null."""
+#: A version or job ID goes into URL paths (one quoted segment): never empty or huge.
+_ID: Mapping[str, int] = {"min_length": 1, "max_length": MAX_VERSION_ID}
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+
+def _raw() -> Any:
+    """The field ``raw``: the object as Sieve sent it, every field kept (empty for a model
+    made here); not part of the model's equality."""
+    return field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class WorkerCounts:
+    """``WorkerCounts``: workers of a version by state; every count may be null."""
 
     starting: int | None = None
     setup: int | None = None
     active: int | None = None
     idle: int | None = None
     awaiting_resources: int | None = None
+    raw: Mapping[str, Any] = _raw()
 
     @property
     def warm(self) -> int:
@@ -37,7 +48,8 @@ class WorkerCounts(BaseModel):
         return (self.idle or 0) + (self.active or 0)
 
 
-class Version(BaseModel):
+@dataclass(frozen=True)
+class Version:
     """``Version``: one deploy of a function, with its replica bounds and build state.
 
     ``minimum_replicas`` defaults to 0 and ``maximum_replicas`` is nullable, as in the
@@ -45,10 +57,7 @@ class Version(BaseModel):
     and the action only passes them on.
     """
 
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    #: Goes into URL paths (one quoted segment): an empty or huge ID is not a Version.
-    id: str = Field(min_length=1, max_length=MAX_VERSION_ID)
+    id: str = field(metadata=_ID)
     build_status: str
     queued_at: str | None = None
     built_at: str | None = None
@@ -56,86 +65,90 @@ class Version(BaseModel):
     minimum_replicas: int = 0
     maximum_replicas: int | None = 0
     current_workers: WorkerCounts | None = None
+    raw: Mapping[str, Any] = _raw()
 
 
-class EditFunctionVersionRequest(BaseModel):
-    """``EditFunctionVersionRequest``: only the fields set are sent."""
+@dataclass(frozen=True)
+class EditFunctionVersionRequest:
+    """``EditFunctionVersionRequest``: only the bounds given (not None) are sent."""
 
     minimum_replicas: int | None = None
     maximum_replicas: int | None = None
 
     def body(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True)
+        return {
+            name: value
+            for name, value in (
+                ("minimum_replicas", self.minimum_replicas),
+                ("maximum_replicas", self.maximum_replicas),
+            )
+            if value is not None
+        }
 
 
-#: Models that only a smoke test or retiring reads: built on first use, not at
-#: import, so a plain run does not pay for them.
-_ON_FIRST_USE = ConfigDict(extra="allow", frozen=True, defer_build=True)
+@dataclass(frozen=True)
+class VersionList:
+    """``get_function_versions``: one page of versions, newest first (a JSON array)."""
 
-
-class VersionList(RootModel[list[Version]]):
-    """``get_function_versions``: one page of versions, newest first."""
-
-    model_config = ConfigDict(defer_build=True)
+    root: list[Version]
 
 
 #: How a job can end (``Job.status``); ``queued`` and ``processing`` are on the way.
 JOB_ENDINGS = frozenset({"finished", "error", "cancelled"})
 
 
-class PushRequest(BaseModel):
+@dataclass(frozen=True)
+class PushRequest:
     """``PushRequest``: one job for one version (``owner/name:version``)."""
 
-    model_config = ConfigDict(defer_build=True)
-
     function: str
-    inputs: dict[str, Any] | list[Any]
+    #: The job's inputs: a JSON object (or, for some functions, an array).
+    inputs: Any
+
+    def body(self) -> dict[str, Any]:
+        return {"function": self.function, "inputs": self.inputs}
 
 
-class PushResponse(BaseModel):
+@dataclass(frozen=True)
+class PushResponse:
     """``PushResponse``: the new job; only its ID and status are read."""
 
-    model_config = _ON_FIRST_USE
-
-    id: str = Field(min_length=1, max_length=MAX_VERSION_ID)
+    id: str = field(metadata=_ID)
     status: str
 
 
-class Job(BaseModel):
+@dataclass(frozen=True)
+class Job:
     """``Job``: a job's state. Its outputs are counted, never shown (they can be large or
     sensitive); its error is shown cut short, once the key is scrubbed from it."""
 
-    model_config = _ON_FIRST_USE
-
-    id: str = Field(min_length=1, max_length=MAX_VERSION_ID)
+    id: str = field(metadata=_ID)
     status: str
     error: str | None = None
-    outputs: list[Any] = Field(default_factory=list)
+    outputs: list[Any] = field(default_factory=list)
+    raw: Mapping[str, Any] = _raw()
 
     @property
     def ended(self) -> bool:
         return self.status in JOB_ENDINGS
 
 
-class StatusResponse(BaseModel):
+@dataclass(frozen=True)
+class StatusResponse:
     """``StatusResponse``: what ``cancel_job`` answers."""
-
-    model_config = _ON_FIRST_USE
 
     message: str = ""
 
 
-class DetailedUsage(BaseModel):
+@dataclass(frozen=True)
+class DetailedUsage:
     """``DetailedUsage``: a version's cost over a time window (only the total is read)."""
-
-    model_config = _ON_FIRST_USE
 
     total_cost_dollars: float
 
 
-class JobCost(BaseModel):
+@dataclass(frozen=True)
+class JobCost:
     """``JobCostResponse``: what one job cost (only the cost is read)."""
-
-    model_config = _ON_FIRST_USE
 
     cost: float

@@ -13,12 +13,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
-
 from .models import Version
 from .plan import bound
 from .record import Outcome, TargetRun
 from .secrets import Secrets
+from .shape import documented, dump
 from .waiting import worker_counts
 
 #: The keys of each ``results`` entry, in order, and what each holds.
@@ -82,7 +81,6 @@ VERSION_OUTPUT_LIMIT = 256 * 1024
 #: GitHub refuses a step summary over 1 MiB (docs/github-runner.md) and loses all of
 #: it; a fleet's table is cut to stay well under.
 SUMMARY_LIMIT = 900 * 1024
-_DOCUMENTED = frozenset(Version.model_fields)
 # Inside a table cell only these change how text renders, with < > & (HTML) escaped first.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
 _ICON: dict[Outcome, str] = {
@@ -107,10 +105,10 @@ def after_bounds(run: TargetRun, dry_run: bool) -> tuple[int | None, int | None]
     return (version.minimum_replicas, version.maximum_replicas) if version else (None, None)
 
 
-def _json(model: BaseModel | None, secrets: Secrets) -> str:
+def _json(model: object | None, secrets: Secrets) -> str:
     if model is None:
         return ""
-    return json.dumps(secrets.scrub_json(model.model_dump(mode="json", exclude_unset=True)))
+    return json.dumps(secrets.scrub_json(dump(model)))
 
 
 def result_object(run: TargetRun, dry_run: bool) -> dict[str, Any]:
@@ -219,7 +217,7 @@ def _version_json(version: Version | None, secrets: Secrets) -> str:
     text = _json(version, secrets)
     if version is None or len(text) <= VERSION_OUTPUT_LIMIT:
         return text
-    return json.dumps(secrets.scrub_json(version.model_dump(mode="json", include=set(_DOCUMENTED))))
+    return json.dumps(secrets.scrub_json(documented(version)))
 
 
 def output_warnings(runs: Sequence[TargetRun], secrets: Secrets) -> list[str]:

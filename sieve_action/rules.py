@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic_core import PydanticCustomError
 
 DEFAULT_API_URL = "https://mango.sievedata.com"
 MAX_REPLICAS_VALUE = 2**31 - 1
@@ -57,9 +56,20 @@ BOOLEANS = {
 }
 
 
-def fail(rule: str, kind: str = "input") -> PydanticCustomError:
+class BrokenRule(ValueError):
+    """A value that breaks its rule: the rule, worded to follow the input's name, and its
+    kind. Never leaves the package: :mod:`sieve_action.inputs` makes it an
+    :class:`~sieve_action.errors.InputError`, a capacity file an error on its line."""
+
+    def __init__(self, rule: str, kind: str = "input") -> None:
+        super().__init__(rule)
+        self.rule = rule
+        self.kind = kind
+
+
+def fail(rule: str, kind: str = "input") -> BrokenRule:
     """The failure of a rule; its message is the rule, worded after the input's name."""
-    return PydanticCustomError(kind, rule)
+    return BrokenRule(rule, kind)
 
 
 def parse_name(value: str, quote: Quote) -> str:

@@ -19,9 +19,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic_core import PydanticCustomError
 
-from .rules import parse_name, parse_replicas, parse_version
+from .rules import BrokenRule, parse_name, parse_replicas, parse_version
 from .schedule_calendar import DAY, Holidays, holiday_dates, instant, load_zone, subdivisions
 from .schedule_calendar import zone_names as _zone_names
 from .secrets import Secrets
@@ -294,8 +293,8 @@ class _Reader:
             return None
         try:
             count = parse_replicas(value, _quote)
-        except PydanticCustomError as error:
-            self.fail(node, key, error.message())
+        except BrokenRule as error:
+            self.fail(node, key, error.rule)
             return None
         if count is None:
             self.fail(node, key, "must be a whole number of 0 or more, got nothing")
@@ -441,8 +440,8 @@ class _Reader:
                 parse_name(function, _quote)
                 if at:
                     parse_version(version, _quote)
-            except PydanticCustomError as error:
-                self.fail(key_node, key, error.message())
+            except BrokenRule as error:
+                self.fail(key_node, key, error.rule)
                 ok = False
         entries = self.mapping(node, key, _FUNCTION_KEYS, "`min`, `max`, `windows`, `override`")
         if entries is None:

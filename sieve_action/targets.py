@@ -6,9 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pydantic_core import PydanticCustomError
-
-from .rules import Quote, fail, parse_name, parse_replicas, parse_version
+from .rules import BrokenRule, Quote, fail, parse_name, parse_replicas, parse_version
 
 
 @dataclass(frozen=True)
@@ -64,8 +62,8 @@ def parse_line(number: int, text: str, quote: Quote) -> TargetLine:
     where = f"line {number} ({quote(text)})"
     try:
         reference = parse_reference(head, quote)
-    except PydanticCustomError as error:
-        raise fail(f"{where}: {error.message()}") from None
+    except BrokenRule as error:
+        raise fail(f"{where}: {error.rule}") from None
     if reference is None:
         raise fail(f"{where}: must start with owner/function[@version]")
     owner, function, version = reference
@@ -80,8 +78,8 @@ def parse_line(number: int, text: str, quote: Quote) -> TargetLine:
             raise fail(f"{where}: needs a number after {key}=")
         try:
             bounds[key] = parse_replicas(value, quote)
-        except PydanticCustomError as error:
-            raise fail(f"{where}: {key}= {error.message()}") from None
+        except BrokenRule as error:
+            raise fail(f"{where}: {key}= {error.rule}") from None
     return TargetLine(number, owner, function, version, bounds.get("min"), bounds.get("max"))
 
 

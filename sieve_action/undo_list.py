@@ -14,10 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic_core import PydanticCustomError
-
 from .report import RESULT_KEYS
-from .rules import MAX_REPLICAS_VALUE, Quote, fail, parse_json, parse_version
+from .rules import MAX_REPLICAS_VALUE, BrokenRule, Quote, fail, parse_json, parse_version
 from .targets import parse_reference
 
 #: The keys of each item of a ``retired`` output, exactly.
@@ -127,8 +125,8 @@ def _entry(where: str, item: Any, quote: Quote) -> Promotion:
     target = item["target"]
     try:
         reference = parse_reference(target, quote) if isinstance(target, str) else None
-    except PydanticCustomError as error:
-        raise _Refused(f"{where}.target", error.message()) from None
+    except BrokenRule as error:
+        raise _Refused(f"{where}.target", error.rule) from None
     if reference is None or reference[2] is None:
         raise _Refused(
             f"{where}.target", f"must be `owner/function@version`, got {_shown(target, quote)}"
@@ -145,7 +143,7 @@ def _version_id(where: str, value: Any, quote: Quote) -> str:
         raise _Refused(where, f"{rule}, got {_shown(value, quote)}")
     try:
         return str(parse_version(value, quote))
-    except PydanticCustomError:
+    except BrokenRule:
         raise _Refused(where, f"{rule}, got {_shown(value, quote)}") from None
 
 

@@ -377,7 +377,7 @@ ROWS: tuple[Row, ...] = (
         "wrong-shape",
         "JSON of the wrong shape",
         "`Fault('wrong_shape')`: 200 with `{\"items\": [1, 2, 3]}`",
-        Succeeds(2, logged="HTTP 200 with a body that is not a Version (id: Field required)"),
+        Succeeds(2, logged="HTTP 200 with a body that is not a Version (id: missing)"),
         inject={"kind": "wrong_shape"},
     ),
     Row(

@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 from datetime import datetime
+from functools import partial
 from io import StringIO
 from pathlib import Path
 from typing import Any, get_args
@@ -33,6 +34,7 @@ from sieve_action.errors import InputErrors
 from sieve_action.inputs import INPUT_NAMES, Inputs, parse_inputs, spec
 from sieve_action.models import BUILD_STATUSES, MAX_VERSION_ID, Version
 from sieve_action.record import Outcome, TargetRun
+from sieve_action.shape import load
 from sieve_action.targets import Target
 from testkit.runner import StepResult, parse_output_file, run_step
 from testkit.simulator import Simulator
@@ -416,8 +418,8 @@ def target_runs(draw: st.DrawFn) -> TargetRun:
     name = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,12}", fullmatch=True)
     run = TargetRun(
         Target(draw(name), draw(name), draw(st.sampled_from(["latest", VERSION_ID[:8]]))),
-        before=draw(st.none() | versions().map(Version.model_validate)),
-        current=draw(st.none() | versions().map(Version.model_validate)),
+        before=draw(st.none() | versions().map(partial(load, Version))),
+        current=draw(st.none() | versions().map(partial(load, Version))),
         changed=draw(st.booleans()),
         min_after=draw(st.none() | BIG),
         max_after=draw(st.none() | BIG),

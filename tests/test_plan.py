@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sieve_action.errors import BoundsConflict
 from sieve_action.models import Version
 from sieve_action.plan import plan_edit
+from sieve_action.shape import load
 from sieve_action.targets import Target
 
 
@@ -112,7 +113,7 @@ def test_a_null_current_maximum_never_conflicts(low: int) -> None:
 
 
 def test_a_version_without_maximum_replicas_takes_the_documented_default_of_zero() -> None:
-    version = Version.model_validate({"id": "v1", "build_status": "ready"})
+    version = load(Version, {"id": "v1", "build_status": "ready"})
     assert (version.minimum_replicas, version.maximum_replicas) == (0, 0)
     assert plan_edit(target(None, None), version).edit is None
 

@@ -22,6 +22,7 @@ from sieve_action.report import (
 )
 from sieve_action.retire import Retired
 from sieve_action.secrets import Secrets
+from sieve_action.shape import dump, load
 from sieve_action.smoke import SmokeRecord
 from sieve_action.smoke_cases import SmokeCase, SmokePlan
 from sieve_action.targets import Target
@@ -81,7 +82,7 @@ def version(**fields: Any) -> Version:
         "compute_type": "gpu",
     }
     values.update(fields)
-    return Version.model_validate(values)
+    return load(Version, values)
 
 
 def changed_run(name: str = "whisper", **target: Any) -> TargetRun:
@@ -358,9 +359,7 @@ def test_the_closing_line_tells_the_smoke_test_and_the_versions_retired() -> Non
 def test_a_huge_version_is_cut_to_its_documented_fields_with_a_warning() -> None:
     run = changed_run()
     assert run.current is not None
-    run.current = Version.model_validate(
-        {**run.current.model_dump(), "python_packages": ["torch"] * 100_000}
-    )
+    run.current = load(Version, {**dump(run.current), "python_packages": ["torch"] * 100_000})
     values = outputs([run], dry_run=False, secrets=NONE)
     assert len(values["version"]) < 1024
     assert json.loads(values["version"])["id"] == VERSION_ID

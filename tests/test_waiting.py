@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from sieve_action.errors import Cancelled
 from sieve_action.models import Version
+from sieve_action.shape import load
 from sieve_action.waiting import RealClock, goal_met, wait_for
 
 
@@ -36,9 +37,7 @@ class FakeClock:
 
 
 def version(status: str = "ready", workers: dict[str, Any] | None = None, **extra: Any) -> Version:
-    return Version.model_validate(
-        {"id": "v1", "build_status": status, "current_workers": workers, **extra}
-    )
+    return load(Version, {"id": "v1", "build_status": status, "current_workers": workers, **extra})
 
 
 def warm(idle: int | None = 0, active: int | None = 0, starting: int = 0) -> dict[str, Any]:
