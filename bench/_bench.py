@@ -217,7 +217,10 @@ def machine() -> dict[str, str]:
         text=True,
         check=False,
     ).stdout.strip()
-    hf = subprocess.run(["hyperfine", "--version"], capture_output=True, text=True, check=False)
+    hyperfine = shutil.which("hyperfine")  # bench/imports.py and inimage.py run without it
+    hf = subprocess.run(
+        [hyperfine or "true", "--version"], capture_output=True, text=True, check=False
+    )
     return {
         "nproc": str(os.cpu_count()),
         "cpu": fields.get("Model name", "?"),
