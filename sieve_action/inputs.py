@@ -84,11 +84,12 @@ def _input(
     examples: tuple[str, ...],
     near_misses: tuple[str, ...] = (),
     strip: bool = True,
-    repr: bool = True,
+    secret: bool = False,
 ) -> Any:
-    """A field of :class:`Inputs`, with its :class:`InputSpec`."""
+    """A field of :class:`Inputs`, with its :class:`InputSpec`; a secret is left out of
+    the inputs' ``repr``."""
     spec = InputSpec(name, default, help, metavar, examples, near_misses, rule, strip)
-    return field(metadata={"input": spec}, repr=repr)
+    return field(metadata={"input": spec}, repr=not secret)
 
 
 def _api_key(value: str, quote: Quote) -> str:
@@ -122,7 +123,7 @@ class Inputs:
         "used; when both are empty the step fails (a pull request from a fork gets no secrets).",
         rule=_api_key,
         strip=False,
-        repr=False,
+        secret=True,
         examples=(),
     )
     owner: str = _input(

@@ -26,9 +26,9 @@ _ID: Mapping[str, int] = {"min_length": 1, "max_length": MAX_VERSION_ID}
 
 
 def _raw() -> Any:
-    """The field ``raw``: the object as Sieve sent it, every field kept (empty for a model
+    """The field ``raw``: the object as Sieve sent it, every field kept (None for a model
     made here); not part of the model's equality."""
-    return field(default_factory=dict, repr=False, compare=False)
+    return field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class WorkerCounts:
     active: int | None = None
     idle: int | None = None
     awaiting_resources: int | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] | None = _raw()
 
     @property
     def warm(self) -> int:
@@ -65,7 +65,7 @@ class Version:
     minimum_replicas: int = 0
     maximum_replicas: int | None = 0
     current_workers: WorkerCounts | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] | None = _raw()
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ class Job:
     status: str
     error: str | None = None
     outputs: list[Any] = field(default_factory=list)
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] | None = _raw()
 
     @property
     def ended(self) -> bool:

@@ -51,7 +51,9 @@ def dump(value: Any) -> Any:
     names = [item.name for item in dataclasses.fields(value) if item.name != "raw"]
     if names == ["root"]:
         return dump(value.root)  # type: ignore[attr-defined]
-    raw: Mapping[str, Any] = getattr(value, "raw", None) or {n: None for n in names}
+    raw: Mapping[str, Any] | None = getattr(value, "raw", None)
+    if raw is None:
+        raw = dict.fromkeys(names)
     return {key: dump(getattr(value, key)) if key in names else item for key, item in raw.items()}
 
 

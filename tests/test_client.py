@@ -112,6 +112,7 @@ def test_get_version_sends_the_documented_request(
     assert version.id == VERSION_ID
     assert (version.minimum_replicas, version.maximum_replicas) == (0, 1)
     assert version.current_workers is not None and version.current_workers.warm == 1
+    assert version.raw is not None
     assert version.raw["a_field_sieve_added_later"] == {"kept": True}
     [(request, _)] = httpserver.log
     assert request.method == "GET"

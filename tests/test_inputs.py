@@ -599,3 +599,10 @@ def test_arbitrary_inputs_never_put_the_key_in_an_error(key: str, raw: dict[str,
         assert all(key not in str(e) for e in outcome.errors)
     else:
         assert outcome.api_key == key
+
+
+def test_the_key_is_not_in_the_inputs_repr() -> None:
+    inputs = parse_inputs({"api-key": KEY, "owner": "acme", "function": "whisper"})
+    assert inputs.api_key == KEY
+    assert KEY not in repr(inputs) and "api_key" not in repr(inputs)
+    assert "owner='acme'" in repr(inputs)

@@ -47,6 +47,12 @@ def test_only_the_documented_fields_with_their_defaults() -> None:
     }
 
 
+def test_an_empty_object_stays_empty() -> None:
+    loaded = load(Version, version(current_workers={}))
+    assert loaded.current_workers == WorkerCounts()
+    assert dump(loaded)["current_workers"] == {}
+
+
 def test_a_model_made_here_dumps_its_fields() -> None:
     assert dump(Version(id="v1", build_status="queued", maximum_replicas=None))["id"] == "v1"
     assert dump(WorkerCounts(idle=2)) == {
