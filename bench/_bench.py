@@ -218,8 +218,10 @@ def machine() -> dict[str, str]:
         check=False,
     ).stdout.strip()
     hyperfine = shutil.which("hyperfine")  # bench/imports.py and inimage.py run without it
-    hf = subprocess.run(
-        [hyperfine or "true", "--version"], capture_output=True, text=True, check=False
+    hf = (
+        subprocess.run([hyperfine, "--version"], capture_output=True, text=True, check=False)
+        if hyperfine
+        else None
     )
     return {
         "nproc": str(os.cpu_count()),
@@ -228,7 +230,7 @@ def machine() -> dict[str, str]:
         "kernel": platform.release(),
         "python": version,
         "python_path": python(),
-        "hyperfine": hf.stdout.strip(),
+        "hyperfine": hf.stdout.strip() if hf else "not installed",
         "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 

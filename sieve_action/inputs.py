@@ -378,7 +378,7 @@ class Inputs:
 
 SPEC: tuple[InputSpec, ...] = tuple(item.metadata["input"] for item in fields(Inputs))
 INPUT_NAMES = tuple(item.name for item in SPEC)
-_NAMES = {item.name: spec.name for item, spec in zip(fields(Inputs), SPEC, strict=True)}
+_NAMES = {item.name: item.metadata["input"].name for item in fields(Inputs)}
 _FIELDS = {name: field for field, name in _NAMES.items()}
 
 

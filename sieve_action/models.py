@@ -10,7 +10,7 @@ answer against these; ``max_length`` bounds a string field.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: The documented values of ``Version.build_status``. The schema types it as a plain
@@ -76,14 +76,7 @@ class EditFunctionVersionRequest:
     maximum_replicas: int | None = None
 
     def body(self) -> dict[str, Any]:
-        return {
-            name: value
-            for name, value in (
-                ("minimum_replicas", self.minimum_replicas),
-                ("maximum_replicas", self.maximum_replicas),
-            )
-            if value is not None
-        }
+        return {name: value for name, value in asdict(self).items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -106,7 +99,7 @@ class PushRequest:
     inputs: Any
 
     def body(self) -> dict[str, Any]:
-        return {"function": self.function, "inputs": self.inputs}
+        return asdict(self)
 
 
 @dataclass(frozen=True)

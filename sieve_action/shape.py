@@ -48,7 +48,7 @@ def dump(value: Any) -> Any:
     2), every other one as it came. A model made here (not loaded) dumps its fields."""
     if not dataclasses.is_dataclass(value) or isinstance(value, type):
         return [dump(item) for item in value] if isinstance(value, list) else value
-    names = [item.name for item in dataclasses.fields(value) if item.name != "raw"]
+    names = [item.name for item in _declared(value)]
     if names == ["root"]:
         return dump(value.root)  # type: ignore[attr-defined]
     raw: Mapping[str, Any] | None = getattr(value, "raw", None)
@@ -59,11 +59,12 @@ def dump(value: Any) -> Any:
 
 def documented(value: Any) -> dict[str, Any]:
     """Only the model's own fields, each with its value or default (no unknown fields)."""
-    return {
-        item.name: dump(getattr(value, item.name))
-        for item in dataclasses.fields(value)
-        if item.name != "raw"
-    }
+    return {item.name: dump(getattr(value, item.name)) for item in _declared(value)}
+
+
+def _declared(model: Any) -> list[dataclasses.Field[Any]]:
+    """A model's (or a model object's) typed fields: all but ``raw``."""
+    return [item for item in dataclasses.fields(model) if item.name != "raw"]
 
 
 def _hints(model: type) -> dict[str, Any]:
@@ -74,7 +75,7 @@ def _hints(model: type) -> dict[str, Any]:
 
 def _model(model: type, data: Any, path: tuple[str, ...]) -> Any:
     hints = _hints(model)
-    fields = [item for item in dataclasses.fields(model) if item.name != "raw"]
+    fields = _declared(model)
     if [item.name for item in fields] == ["root"]:
         return model(root=_value(hints["root"], data, path, fields[0].metadata))
     if not isinstance(data, dict):
