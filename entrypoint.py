@@ -5,9 +5,9 @@ import gc
 # Importing httpx and the action allocates objects that live for the whole (short) run;
 # collecting them mid-import is wasted work (docs/performance.md measures it).
 gc.disable()
-from sieve_action.tls import PendingContext  # noqa: E402
+from sieve_action.api.tls import PendingContext  # noqa: E402
 
-# The CA bundle loads on a thread while the rest imports (sieve_action/tls.py).
+# The CA bundle loads on a thread while the rest imports (sieve_action/api/tls.py).
 tls = PendingContext()
 from sieve_action.action import main  # noqa: E402
 

@@ -20,8 +20,8 @@ import _bench as b
 PIECES = [
     ("httpx", "import httpx"),
     ("httpx + httpx.Client()", "import httpx; httpx.Client()"),
-    ("httpx + sieve_action.models", "import httpx, sieve_action.models"),
-    ("httpx + sieve_action.inputs", "import httpx, sieve_action.inputs"),
+    ("httpx + sieve_action.api.models", "import httpx, sieve_action.api.models"),
+    ("httpx + sieve_action.contract.inputs", "import httpx, sieve_action.contract.inputs"),
     ("httpx + stamina", "import httpx, stamina"),
     ("httpx + github_action_utils", "import httpx, github_action_utils"),
     ("sieve_action.action", "import sieve_action.action"),

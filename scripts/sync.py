@@ -5,8 +5,8 @@ paragraphs of input rules and retries.
     python scripts/sync.py           # rewrite them
     python scripts/sync.py --check   # exit 1 if any differs (tests/test_docs.py does this)
 
-An input is declared once, in ``sieve_action/inputs.py`` (name, default, rule, help); an
-output in ``sieve_action/report.py``; exit codes in ``sieve_action/errors.py``. Edit
+An input is declared once, in ``sieve_action/contract/inputs.py`` (name, default, rule, help); an
+output in ``sieve_action/contract/outputs.py``; exit codes in ``sieve_action/errors.py``. Edit
 there, then run this. Run with any Python: it moves to the project's ``.venv`` (made
 by ``scripts/test.sh``) when the one it was started with lacks the dependencies.
 """
@@ -32,19 +32,19 @@ except ImportError:  # started outside the venv
         ) from None
     os.execv(venv, [str(venv), *sys.argv])  # noqa: S606 - the same script, in the venv
 
-from sieve_action import rules  # noqa: E402
-from sieve_action.client import RetryPolicy  # noqa: E402
+from sieve_action.api.policy import RetryPolicy  # noqa: E402
+from sieve_action.contract import rules  # noqa: E402
+from sieve_action.contract.inputs import spec  # noqa: E402
+from sieve_action.contract.outputs import OUTPUTS  # noqa: E402
 from sieve_action.errors import SIGNAL_MEANING, ExitCode  # noqa: E402
-from sieve_action.inputs import spec  # noqa: E402
-from sieve_action.report import OUTPUTS  # noqa: E402
 
 ACTION_YML = ROOT / "action.yml"
 README = ROOT / "README.md"
-INPUTS_MARK = "<!-- inputs: made by scripts/sync.py from sieve_action/inputs.py -->"
-OUTPUTS_MARK = "<!-- outputs: made by scripts/sync.py from sieve_action/report.py -->"
-RULES_MARK = "<!-- rules: made by scripts/sync.py from sieve_action/rules.py -->"
+INPUTS_MARK = "<!-- inputs: made by scripts/sync.py from sieve_action/contract/inputs.py -->"
+OUTPUTS_MARK = "<!-- outputs: made by scripts/sync.py from sieve_action/contract/outputs.py -->"
+RULES_MARK = "<!-- rules: made by scripts/sync.py from sieve_action/contract/rules.py -->"
 EXITS_MARK = "<!-- exit codes: made by scripts/sync.py from sieve_action/errors.py -->"
-RETRIES_MARK = "<!-- retries: made by scripts/sync.py from sieve_action/client.py -->"
+RETRIES_MARK = "<!-- retries: made by scripts/sync.py from sieve_action/api/policy.py -->"
 
 
 def _quoted(text: str) -> str:

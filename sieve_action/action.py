@@ -8,12 +8,13 @@ from collections.abc import Mapping
 
 import github_action_utils as gha
 
+from .api.tls import PendingContext
 from .console import Console
-from .driver import Edge, run_step
-from .inputs import INPUT_NAMES
-from .record import StepResult
-from .report import closing_line, outputs, refused_summary, summary
-from .tls import PendingContext
+from .contract.inputs import INPUT_NAMES
+from .driver import Edge, StepResult, run_step
+from .report.lines import closing_line
+from .report.results import outputs
+from .report.summary import refused_summary, summary
 
 
 def read_inputs(environ: Mapping[str, str]) -> dict[str, str | None]:
@@ -47,7 +48,7 @@ def write_report(console: Console, result: StepResult, environ: Mapping[str, str
         try:
             values = outputs(runs, dry_run, console.secrets)
             if result.capacity is not None:
-                from .capacity_report import capacity_outputs
+                from .capacity.summary import capacity_outputs
 
                 values.update(capacity_outputs(result.capacity, dry_run, console.secrets))
             for name, value in values.items():
@@ -66,7 +67,7 @@ def write_report(console: Console, result: StepResult, environ: Mapping[str, str
             else refused_summary(result.problems, console.secrets)
         )
         if result.capacity is not None:
-            from .capacity_report import summary as capacity_summary
+            from .capacity.summary import summary as capacity_summary
 
             text = capacity_summary(result.capacity, dry_run, console.secrets) + text
         try:

@@ -21,12 +21,12 @@ from typing import TextIO
 
 from . import __version__
 from .console import Console
-from .driver import Edge, run_step
-from .errors import ExitCode, InputError, exit_codes_text
-from .inputs import INPUT_NAMES, KEY_VARIABLE, spec
-from .record import StepResult
-from .report import closing_line, results
-from .rules import MISSING_KEY
+from .contract.inputs import INPUT_NAMES, KEY_VARIABLE, spec
+from .contract.rules import MISSING_KEY
+from .driver import Edge, StepResult, run_step
+from .errors import BadInput, ExitCode, exit_codes_text
+from .report.lines import closing_line
+from .report.results import results
 
 #: Inputs whose flag is not ``--<name>``: the key (only from the environment), a file
 #: of targets, and the function version (``--version`` prints the program's).
@@ -133,7 +133,7 @@ def read_file(name: str, path: Path) -> str:
         raise UnreadableFile(f"{flag(name)}: cannot read {path}: {reason}") from None
 
 
-def describe(error: InputError) -> str:
+def describe(error: BadInput) -> str:
     if error.kind == MISSING_KEY:
         return f"{KEY_VARIABLE} is not set: export the Sieve API key in the environment"
     return f"{flag(error.name)} {words(error.rule)}"
@@ -170,7 +170,7 @@ def print_result(out: TextIO, console: Console, result: StepResult, *, as_json: 
             "problems": list(result.problems),
         }
         if result.capacity is not None:
-            from .capacity_report import capacity_results, drift
+            from .capacity.summary import capacity_results, drift
 
             document["results"] = capacity_results(result.capacity, dry_run, console.secrets)
             document["drift"] = console.secrets.scrub_json(drift(result.capacity))

@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,22 +25,47 @@ from typing import TYPE_CHECKING
 import httpx
 from stamina.instrumentation import set_on_retry_hooks
 
-from .client import RetryPolicy, SieveClient, log_retry
+from .api.client import SieveClient
+from .api.network import check_environment, proxy_passwords
+from .api.policy import RetryPolicy
+from .api.request import log_retry
+from .api.tls import PendingContext
 from .console import Console
-from .errors import SIGNAL_BASE, Cancelled, ExitCode, InputError, InputErrors, UnusableEnvironment
-from .inputs import KEY_VARIABLE, Inputs, parse_inputs
-from .network import check_environment, proxy_passwords
-from .record import StepResult, TargetRun, exit_code
-from .report import output_warnings
-from .scaling import Context, scale_fleet, settle_all
-from .targets import Target
-from .tls import PendingContext
-from .undo import undo_fleet, undo_runs
-from .waiting import Clock, RealClock
+from .contract.checks import parse_inputs
+from .contract.inputs import KEY_VARIABLE, Inputs
+from .contract.targets import Target
+from .errors import (
+    SIGNAL_BASE,
+    BadInput,
+    Cancelled,
+    ExitCode,
+    InputErrors,
+    UnusableEnvironment,
+)
+from .report.results import output_warnings
+from .scaling.context import Context
+from .scaling.fleet import scale_fleet, settle_all
+from .scaling.record import TargetRun, exit_code
+from .scaling.undo import undo_fleet, undo_runs
+from .scaling.waiting import Clock, RealClock
 
 if TYPE_CHECKING:  # a capacity step's modules (YAML, zones) load only for one
-    from .capacity import CapacityReport, Intent
-    from .schedule_file import Schedule
+    from .capacity.model import Schedule
+    from .capacity.step import CapacityReport, Intent
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What a step did, for an edge to publish: every target's record, whether it was a
+    dry run, the exit code, and the problems found before any target (input errors,
+    the environment), worded for the edge."""
+
+    runs: Sequence[TargetRun]
+    dry_run: bool
+    code: int
+    problems: Sequence[str] = ()
+    #: A capacity step's schedule and what each function's live bounds said.
+    capacity: CapacityReport | None = None
 
 
 @dataclass(frozen=True)
@@ -48,7 +73,7 @@ class Edge:
     """How one edge (the action, the CLI) words things and where its results go."""
 
     #: An input error in the edge's terms (``Input `targets` …`` or ``--targets-file …``).
-    describe: Callable[[InputError], str]
+    describe: Callable[[BadInput], str]
     #: Writes the result where the edge puts it; False when it could not.
     publish: Callable[[StepResult], bool]
     #: What holds the results once a step is cancelled, for the closing message.
@@ -88,9 +113,9 @@ def run_step(
         schedule = _schedule(inputs, environ)
         check_environment(environ)
         client = client_for(inputs, console, environ=environ, tls=tls, policy=policy)
-    except InputErrors as errors:
-        problems = [edge.describe(error) for error in errors.errors]
-        for error, text in zip(errors.errors, problems, strict=True):
+    except InputErrors as refused:
+        problems = [edge.describe(bad) for bad in refused.bad]
+        for error, text in zip(refused.bad, problems, strict=True):
             where = {"file": error.file} if error.file else {}
             where |= {"line": str(error.line)} if error.file and error.line else {}
             console.error(text, title=f"sieve-action: input {error.name}", **where)
@@ -102,11 +127,11 @@ def run_step(
         title = console.bug(error)
         edge.publish(StepResult([], False, ExitCode.FAILED, [title]))
         return ExitCode.FAILED
-    plan = None if schedule is None else _intent(schedule, now or datetime.now(UTC), console)
-    targets = None if plan is None else plan.targets
+    intent = None if schedule is None else _intent(schedule, now or datetime.now(UTC), console)
+    targets = None if intent is None else intent.targets
     runs, signalled = scale_targets(inputs, client, console, clock, targets)
     code = exit_code(runs) if signalled is None else SIGNAL_BASE + signalled
-    capacity = None if plan is None else _observe(plan, runs)
+    capacity = None if intent is None else _observe(intent, runs)
     result = StepResult(runs, inputs.dry_run, code, capacity=capacity)
     if not edge.publish(result) and code == ExitCode.OK:
         code = ExitCode.FAILED
@@ -150,28 +175,28 @@ def _schedule(inputs: Inputs, environ: Mapping[str, str]) -> Schedule | None:
     """The capacity schedule, read and checked before any request (InputErrors)."""
     if not (inputs.capacity_file or inputs.capacity):
         return None
-    from .capacity import load_schedule
+    from .capacity.step import load_schedule
 
     return load_schedule(inputs, environ, Path.cwd())
 
 
 def _intent(schedule: Schedule, now: datetime, console: Console) -> Intent:
     """What the schedule says at ``now``, logged: each function's bounds now, why, next."""
-    from .capacity import intent
-    from .capacity_report import log_lines
+    from .capacity.step import intent
+    from .capacity.summary import log_lines
 
-    plan = intent(schedule, now)
-    for line in log_lines(plan):
+    found = intent(schedule, now)
+    for line in log_lines(found):
         console.info(line)
-    for warning in plan.warnings:
+    for warning in found.warnings:
         console.warning(warning)
-    return plan
+    return found
 
 
-def _observe(plan: Intent, runs: list[TargetRun]) -> CapacityReport:
-    from .capacity import observe
+def _observe(intent: Intent, runs: list[TargetRun]) -> CapacityReport:
+    from .capacity.step import observe
 
-    return observe(plan, runs)
+    return observe(intent, runs)
 
 
 def _refused(edge: Edge, problems: list[str]) -> int:
@@ -193,7 +218,7 @@ def scale_targets(
     # Retries are logged through stamina's instrumentation, one line each, to the log of
     # the client that made the request.
     set_on_retry_hooks([log_retry])
-    undo = inputs.undo is not None  # an undo of a promotion (sieve_action.undo)
+    undo = inputs.undo is not None  # an undo of a promotion (sieve_action.scaling.undo)
     if undo:
         runs = undo_runs(inputs)
     else:
@@ -241,7 +266,7 @@ def announce(console: Console, runs: list[TargetRun]) -> None:
 
 def announce_capacity(console: Console, report: CapacityReport, dry_run: bool) -> None:
     """A late change as a line, drift as a warning: bounds someone changed by hand."""
-    from .capacity_report import schedule_note
+    from .capacity.summary import schedule_note
 
     for function in report.functions:
         status = function.status

@@ -57,9 +57,10 @@ class SieveActionError(Exception):
 
 
 @dataclass(frozen=True)
-class InputError:
-    """A bad input: which one, the rule it breaks, and the kind of rule (so an edge can
-    word it its own way). Never carries the key."""
+class BadInput:
+    """One bad input (not an exception: :class:`InputErrors` carries every one found):
+    which input, the rule it breaks, and the kind of rule (so an edge can word it its
+    own way). Never carries the key."""
 
     name: str
     rule: str
@@ -75,9 +76,9 @@ class InputError:
 class InputErrors(SieveActionError):
     """Every bad input found in one pass, so a user fixes them all at once."""
 
-    def __init__(self, errors: list[InputError]) -> None:
-        super().__init__("; ".join(str(e) for e in errors))
-        self.errors = errors
+    def __init__(self, bad: list[BadInput]) -> None:
+        super().__init__("; ".join(str(e) for e in bad))
+        self.bad = bad
 
 
 class UnusableEnvironment(SieveActionError):

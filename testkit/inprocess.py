@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import httpx
 
-from sieve_action.client import RetryPolicy
+from sieve_action.api.policy import RetryPolicy
 from sieve_action.console import Console
+from sieve_action.contract.inputs import Inputs
 from sieve_action.driver import client_for, scale_targets
-from sieve_action.inputs import Inputs
-from sieve_action.record import TargetRun
-from sieve_action.waiting import Clock
+from sieve_action.scaling.record import TargetRun
+from sieve_action.scaling.waiting import Clock
 
 
 def scale_in_process(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sieve_action.record import Outcome, TargetRun
+from sieve_action.scaling.record import Outcome, TargetRun
 
 
 def ended(run: TargetRun, outcome: Outcome, error: str | None = None) -> TargetRun:

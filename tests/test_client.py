@@ -23,17 +23,14 @@ import tenacity.nap
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from sieve_action.client import (
-    USER_AGENT,
-    RetryPolicy,
-    SieveClient,
-    log_retry,
-    parse_retry_after,
-)
+from sieve_action.api.client import SieveClient
+from sieve_action.api.models import EditFunctionVersionRequest
+from sieve_action.api.network import check_environment
+from sieve_action.api.policy import USER_AGENT, RetryPolicy
+from sieve_action.api.request import log_retry
+from sieve_action.api.wire import parse_retry_after
 from sieve_action.console import REDACTED, Console
 from sieve_action.errors import RetriesExhausted, SieveError, UnusableEnvironment
-from sieve_action.models import EditFunctionVersionRequest
-from sieve_action.network import check_environment
 
 from .servers import raw_server, self_signed_server, silent, socks5_proxy, trickle
 

@@ -15,8 +15,9 @@ import yaml
 from scripts import sync
 from sieve_action import action as action_edge
 from sieve_action import cli
-from sieve_action.inputs import INPUT_NAMES, InputSpec, parse_inputs, spec
-from sieve_action.report import OUTPUT_NAMES
+from sieve_action.contract.checks import parse_inputs
+from sieve_action.contract.inputs import INPUT_NAMES, InputSpec, spec
+from sieve_action.contract.outputs import OUTPUT_NAMES
 from testkit.action_yml import declared_inputs, declared_outputs
 from testkit.paths import ROOT
 from testkit.simulator import Simulator

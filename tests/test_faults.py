@@ -33,11 +33,14 @@ import pytest
 import stamina
 from openapi_core import OpenAPI
 
-from sieve_action import report
-from sieve_action.client import RetryPolicy, log_retry
+from sieve_action.api.policy import RetryPolicy
+from sieve_action.api.request import log_retry
 from sieve_action.console import Console
-from sieve_action.inputs import parse_inputs
-from sieve_action.record import exit_code
+from sieve_action.contract.checks import parse_inputs
+from sieve_action.contract.outputs import OUTPUT_NAMES
+from sieve_action.report import results as report_results
+from sieve_action.report import summary as report_summary
+from sieve_action.scaling.record import exit_code
 from testkit.inprocess import scale_in_process
 from testkit.paths import ROOT
 from testkit.runner import StepResult, run_step, start_step
@@ -568,8 +571,10 @@ def _in_process(cell: Cell, inputs: Mapping[str, str], sim: Simulator) -> Observ
     checked = parse_inputs(inputs)
     stamina.instrumentation.set_on_retry_hooks([log_retry])  # as the edge installs it
     runs = scale_in_process(checked, console, policy=RetryPolicy(read_timeout=0.5))
-    outputs = {k: console.scrub(v) for k, v in report.outputs(runs, False, console.secrets).items()}
-    summary = console.scrub(report.summary(runs, False, console.secrets))
+    outputs = {
+        k: console.scrub(v) for k, v in report_results.outputs(runs, False, console.secrets).items()
+    }
+    summary = console.scrub(report_summary.summary(runs, False, console.secrets))
     errors = [run.error for run in runs if run.error]
     warnings = [w for run in runs for w in run.warnings]
     log = stream.getvalue()
@@ -666,7 +671,7 @@ def test_cell(cell: Cell, matrix: Matrix, openapi: OpenAPI) -> None:
     # Whatever the ending: no traceback, no key, outputs and summary written.
     assert "Traceback" not in obs.log
     assert KEY not in obs.visible, "the API key leaked"
-    assert set(obs.outputs) == set(report.OUTPUT_NAMES), obs.outputs
+    assert set(obs.outputs) == set(OUTPUT_NAMES), obs.outputs
     assert obs.outputs["changed"] in {"true", "false"}
     assert obs.summary.startswith("### ")
     resolved = "" if cell.phase == "read" and not isinstance(expect, Succeeds) else VERSION_ID

@@ -27,15 +27,18 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from openapi_core import OpenAPI
 
-from sieve_action import report
-from sieve_action.client import _path
+from sieve_action.api.models import BUILD_STATUSES, MAX_VERSION_ID, Version
+from sieve_action.api.shape import load
+from sieve_action.api.wire import api_path as _path
 from sieve_action.console import Console
+from sieve_action.contract.checks import parse_inputs
+from sieve_action.contract.inputs import INPUT_NAMES, Inputs, spec
+from sieve_action.contract.outputs import OUTPUT_NAMES
+from sieve_action.contract.targets import Target
 from sieve_action.errors import InputErrors
-from sieve_action.inputs import INPUT_NAMES, Inputs, parse_inputs, spec
-from sieve_action.models import BUILD_STATUSES, MAX_VERSION_ID, Version
-from sieve_action.record import Outcome, TargetRun
-from sieve_action.shape import load
-from sieve_action.targets import Target
+from sieve_action.report import results as report_results
+from sieve_action.report import summary as report_summary
+from sieve_action.scaling.record import Outcome, TargetRun
 from testkit.runner import StepResult, parse_output_file, run_step
 from testkit.simulator import Simulator
 
@@ -259,9 +262,9 @@ def test_any_input_text_is_accepted_or_each_bad_input_is_named(raw: dict[str, st
     event("rejected" if isinstance(inputs, InputErrors) else "accepted")
     if isinstance(inputs, InputErrors):
         given_names = {name for name, value in raw.items() if value is not None and value.strip()}
-        names = [error.name for error in inputs.errors]
+        names = [error.name for error in inputs.bad]
         assert names
-        for error in inputs.errors:
+        for error in inputs.bad:
             assert error.name in INPUT_NAMES
             assert str(error).startswith(f"Input `{error.name}` ")
             # A given input that breaks a rule, or a required one that is missing.
@@ -271,7 +274,7 @@ def test_any_input_text_is_accepted_or_each_bad_input_is_named(raw: dict[str, st
         assert {name for name in names if names.count(name) > 1} <= {"targets"}
         key = (raw["api-key"] or "").strip()
         if len(key) >= 8:
-            assert all(key not in str(e) for e in inputs.errors if e.name == "api-key")
+            assert all(key not in str(e) for e in inputs.bad if e.name == "api-key")
         return
     # Accepted: every request the client will build addresses the version's endpoint.
     with httpx.Client(base_url=inputs.api_url) as client:
@@ -391,7 +394,7 @@ def test_any_answer_sieve_may_give_keeps_outputs_summary_and_key_intact(
     assert result.returncode in {0, 1}, result.stdout
     assert KEY not in result.everything(), "the API key leaked"
     out, summary = written(tmp)
-    assert set(out) == set(report.OUTPUT_NAMES)
+    assert set(out) == set(OUTPUT_NAMES)
     assert out["changed"] in {"true", "false"}
     assert out["version-id"] == scrub(body["id"])
     assert out["build-status"] == scrub(body["build_status"])
@@ -439,7 +442,7 @@ def test_the_report_of_any_answers_round_trips_outputs_and_keeps_the_table(
     console.mask(KEY)
     values = {
         name: console.scrub(value)
-        for name, value in report.outputs(runs, dry_run, console.secrets).items()
+        for name, value in report_results.outputs(runs, dry_run, console.secrets).items()
     }
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "output"
@@ -449,13 +452,13 @@ def test_the_report_of_any_answers_round_trips_outputs_and_keeps_the_table(
                 gha.set_output(name, value)
         written = parse_output_file(path.read_bytes().decode())
     assert written == values  # every value comes back whole: nothing forged, nothing cut
-    assert set(written) == (set(report.OUTPUT_NAMES) if len(runs) == 1 else {"results"})
+    assert set(written) == (set(OUTPUT_NAMES) if len(runs) == 1 else {"results"})
     results = json.loads(written["results"])
     assert [r["changed"] for r in results] == [run.changed for run in runs]
     if len(runs) == 1:
         assert written["changed"] == ("true" if runs[0].changed else "false")
         assert written["version-id"] == scrub(runs[0].version_id or "")
-    summary = console.scrub(report.summary(runs, dry_run, console.secrets))
+    summary = console.scrub(report_summary.summary(runs, dry_run, console.secrets))
     check_summary(summary, rows=9 if len(runs) == 1 else len(runs))
     assert KEY not in summary and all(KEY not in value for value in written.values())
 

@@ -28,11 +28,13 @@ import pytest
 import stamina
 from pytest_httpserver import HTTPServer
 
-from sieve_action import report
-from sieve_action.client import RetryPolicy, log_retry
+from sieve_action.api.policy import RetryPolicy
+from sieve_action.api.request import log_retry
 from sieve_action.console import Console
-from sieve_action.inputs import parse_inputs
-from sieve_action.record import exit_code
+from sieve_action.contract.checks import parse_inputs
+from sieve_action.report import results as report_results
+from sieve_action.report import summary as report_summary
+from sieve_action.scaling.record import exit_code
 from testkit.inprocess import scale_in_process
 from testkit.paths import ROOT
 from testkit.runner import StepResult, run_step, start_step
@@ -93,8 +95,8 @@ def in_process(inputs: Mapping[str, str], policy: RetryPolicy) -> Seen:
     started = time.monotonic()
     runs = scale_in_process(parse_inputs(inputs), console, policy=policy)
     seconds = time.monotonic() - started
-    outputs = report.outputs(runs, False, console.secrets)
-    summary = report.summary(runs, False, console.secrets)
+    outputs = report_results.outputs(runs, False, console.secrets)
+    summary = report_summary.summary(runs, False, console.secrets)
     errors = [run.error for run in runs if run.error]
     return Seen(
         exit_code(runs),
@@ -508,7 +510,7 @@ def _big_version(tmp: Path) -> str:
         version.extra = {"python_packages": ["torch==2.13.0"] * 60_000}
         result, _ = step(tmp, {**STEP, "api-url": sim.url})
     assert result.returncode == 0
-    assert len(result.outputs["version"]) < report.VERSION_OUTPUT_LIMIT
+    assert len(result.outputs["version"]) < report_results.VERSION_OUTPUT_LIMIT
     return (
         "succeeded: exit 0; the `version` output holds the documented fields, warning "
         f"«{said(result.warnings(), 'over 256 KiB')}»"

@@ -37,7 +37,8 @@ def test_the_action_imports_only_what_a_plain_run_needs() -> None:
 
 def test_the_wheel_is_built_from_the_package_alone() -> None:
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert setuptools["packages"] == ["sieve_action"]  # not testkit, tests, bench, scripts
+    # The package and its layers; not testkit, tests, bench, scripts.
+    assert setuptools["packages"]["find"]["include"] == ["sieve_action", "sieve_action.*"]
     assert setuptools["package-data"] == {"sieve_action": ["py.typed"]}
 
 

@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sieve_action.client import SieveClient
-from sieve_action.errors import InputError, InputErrors
-from sieve_action.inputs import INPUT_NAMES, Inputs, parse_inputs, spec
-from sieve_action.rules import DEFAULT_API_URL, MAX_REPLICAS_VALUE
-from sieve_action.targets import Target
+from sieve_action.api.client import SieveClient
+from sieve_action.contract.checks import parse_inputs
+from sieve_action.contract.inputs import INPUT_NAMES, Inputs, spec
+from sieve_action.contract.rules import DEFAULT_API_URL, MAX_REPLICAS_VALUE
+from sieve_action.contract.targets import Target
+from sieve_action.errors import BadInput, InputErrors
 
 KEY = "sk-inputs-3c9e1f7a2b8d4c6e"
 VERSION_PREFIX = "41b83e76"
@@ -37,17 +38,17 @@ def parse(**inputs: str | None) -> Inputs:
     return parse_inputs(raw)
 
 
-def errors_of(raw: Mapping[str, str | None]) -> list[InputError]:
+def errors_of(raw: Mapping[str, str | None]) -> list[BadInput]:
     with pytest.raises(InputErrors) as caught:
         parse_inputs(raw)
-    assert caught.value.errors, "InputErrors without any error"
-    for error in caught.value.errors:
+    assert caught.value.bad, "InputErrors without any error"
+    for error in caught.value.bad:
         assert KEY not in str(error)
     assert KEY not in str(caught.value)
-    return caught.value.errors
+    return caught.value.bad
 
 
-def only_error(**inputs: str | None) -> InputError:
+def only_error(**inputs: str | None) -> BadInput:
     raw: dict[str, str | None] = dict(BASE)
     raw.update({name.replace("_", "-"): value for name, value in inputs.items()})
     [error] = errors_of(raw)
@@ -400,7 +401,7 @@ def _requested_url(api_url: str) -> httpx.URL:
 def test_an_accepted_api_url_always_addresses_the_api_path(value: str) -> None:
     outcome = attempt({**BASE, "api-url": value})
     if isinstance(outcome, InputErrors):
-        assert [e.name for e in outcome.errors] == ["api-url"]
+        assert [e.name for e in outcome.bad] == ["api-url"]
         return
     url = _requested_url(outcome.api_url)
     assert url.path.endswith("/v2/functions/acme/whisper/versions/latest")
@@ -570,8 +571,8 @@ def test_arbitrary_text_only_ever_gives_input_errors_naming_real_inputs(
 ) -> None:
     inputs = attempt(raw)
     if isinstance(inputs, InputErrors):
-        assert inputs.errors
-        for error in inputs.errors:
+        assert inputs.bad
+        for error in inputs.bad:
             assert error.name in INPUT_NAMES
             assert str(error).startswith(f"Input `{error.name}` ")
             assert error.rule
@@ -596,7 +597,7 @@ def test_arbitrary_inputs_never_put_the_key_in_an_error(key: str, raw: dict[str,
     outcome = attempt({**raw, "api-key": key})
     if isinstance(outcome, InputErrors):
         assert key not in str(outcome)
-        assert all(key not in str(e) for e in outcome.errors)
+        assert all(key not in str(e) for e in outcome.bad)
     else:
         assert outcome.api_key == key
 

@@ -17,12 +17,14 @@ import stamina
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from sieve_action.client import RetryPolicy, SieveClient, log_retry
+from sieve_action.api.client import SieveClient
+from sieve_action.api.policy import RetryPolicy
+from sieve_action.api.request import log_retry
+from sieve_action.contract.smoke_cases import SmokeCase, SmokeCases
+from sieve_action.contract.targets import Target
 from sieve_action.errors import SieveError
-from sieve_action.retire import PAGE, Retired, earlier_versions, retire_previous
-from sieve_action.smoke import SmokeRecord, SmokeTest, smoke_test
-from sieve_action.smoke_cases import SmokeCase, SmokePlan
-from sieve_action.targets import Target
+from sieve_action.scaling.retire import PAGE, Retired, earlier_versions, retire_previous
+from sieve_action.scaling.smoke import SmokeRecord, SmokeTest, smoke_test
 from testkit.runner import start_step
 from testkit.simulator import Fault, JobScript, Simulator
 
@@ -89,7 +91,7 @@ PUSHED = {
 def run(
     client: SieveClient, clock: FakeClock | None = None, timeout: float = 600
 ) -> tuple[str | None, SmokeTest]:
-    record = SmokeRecord(SmokePlan((SmokeCase({"text": "hello"}, "the smoke test"),), False))
+    record = SmokeRecord(SmokeCases((SmokeCase({"text": "hello"}, "the smoke test"),), False))
     failure = smoke_test(
         client,
         TARGET,

@@ -10,22 +10,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sieve_action.models import Version
-from sieve_action.record import TargetRun
-from sieve_action.report import (
-    OUTPUT_NAMES,
-    cell,
-    closing_line,
-    output_warnings,
-    outputs,
-    summary,
-)
-from sieve_action.retire import Retired
+from sieve_action.api.models import Version
+from sieve_action.api.shape import dump, load
+from sieve_action.contract.outputs import OUTPUT_NAMES
+from sieve_action.contract.smoke_cases import SmokeCase, SmokeCases
+from sieve_action.contract.targets import Target
+from sieve_action.report.lines import closing_line
+from sieve_action.report.markdown import cell
+from sieve_action.report.results import output_warnings, outputs
+from sieve_action.report.summary import summary
+from sieve_action.scaling.record import TargetRun
+from sieve_action.scaling.retire import Retired
+from sieve_action.scaling.smoke import SmokeRecord
 from sieve_action.secrets import Secrets
-from sieve_action.shape import dump, load
-from sieve_action.smoke import SmokeRecord
-from sieve_action.smoke_cases import SmokeCase, SmokePlan
-from sieve_action.targets import Target
 
 from .records import ended
 
@@ -346,7 +343,7 @@ def test_closing_lines() -> None:
 
 def test_the_closing_line_tells_the_smoke_test_and_the_versions_retired() -> None:
     run = changed_run()
-    run.smoke = SmokeRecord(SmokePlan((SmokeCase({}, "the smoke test"),), listed=False))
+    run.smoke = SmokeRecord(SmokeCases((SmokeCase({}, "the smoke test"),), listed=False))
     run.smoke.cases[0].job_id, run.smoke.cases[0].status = "j1", "finished"
     run.retire, run.retire_done, run.retired = True, True, [Retired("v1", 2, None)]
     run.reached = "1 warm replica"

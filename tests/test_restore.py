@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from sieve_action.scaling import grace
 from testkit.runner import start_step
 from testkit.simulator import Fault, JobScript, Simulator
 
@@ -202,3 +203,16 @@ def test_a_failure_while_retiring_keeps_the_new_version_warm(sim: Simulator, ste
     assert bounds(sim) == (2, 3)
     assert result.outputs["restored"] == "false"
     assert "keeps its bounds: it passed its checks" in result.summary
+
+
+def test_a_cancelled_steps_clean_up_fits_in_the_runners_grace() -> None:
+    # The smoke test's stop and the restore run side by side; the longer must end
+    # before the runner's kill, with room for the outputs and the summary.
+    assert (
+        max(
+            grace.PUSH_GRACE_SECONDS + grace.CANCEL_SECONDS + grace.READ_SECONDS,
+            2 * grace.RESTORE_SECONDS,
+        )
+        == grace.LONGEST
+    )
+    assert grace.LONGEST <= grace.RUNNER_GRACE - 1.0

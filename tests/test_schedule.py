@@ -13,7 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sieve_action.schedule import (
+from sieve_action.capacity.calendar import instant, load_zone
+from sieve_action.capacity.file import ScheduleErrors, parse_schedule
+from sieve_action.capacity.model import Bounds, Schedule
+from sieve_action.capacity.schedule import (
     Change,
     Outlook,
     Previous,
@@ -25,8 +28,6 @@ from sieve_action.schedule import (
     in_effect,
     outlook,
 )
-from sieve_action.schedule_calendar import instant, load_zone
-from sieve_action.schedule_file import Bounds, Schedule, ScheduleErrors, parse_schedule
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

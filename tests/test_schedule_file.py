@@ -11,15 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sieve_action.schedule_file import (
-    MAX_BYTES,
-    Bounds,
-    Schedule,
-    ScheduleError,
-    ScheduleErrors,
-    parse_schedule,
-    read_schedule,
-)
+from sieve_action.capacity.file import MAX_BYTES, ScheduleErrors, parse_schedule, read_schedule
+from sieve_action.capacity.model import Bounds, Schedule
+from sieve_action.capacity.reader import BadEntry
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE = "sieve-capacity.yml"
@@ -29,14 +23,14 @@ def parse(text: str) -> Schedule:
     return parse_schedule(textwrap.dedent(text), FILE)
 
 
-def errors(text: str) -> list[ScheduleError]:
+def errors(text: str) -> list[BadEntry]:
     with pytest.raises(ScheduleErrors) as caught:
         parse(text)
-    assert str(caught.value) == "\n".join(str(e) for e in caught.value.errors)
-    return caught.value.errors
+    assert str(caught.value) == "\n".join(str(e) for e in caught.value.bad)
+    return caught.value.bad
 
 
-def one_error(text: str) -> ScheduleError:
+def one_error(text: str) -> BadEntry:
     found = errors(text)
     assert len(found) == 1, found
     return found[0]
@@ -541,13 +535,13 @@ def test_the_example_file_parses() -> None:
             "functions:\n  acme/whisper/x: {min: 0}\n",
             2,
             "functions.acme/whisper/x",
-            "must be one name of letters, digits, '.', '_' or '-', got 'whisper/x'",
+            "must be owner/function, optionally @version",
         ),
         (
             "functions:\n  acme/whis per: {min: 0}\n",
             2,
             "functions.acme/whis per",
-            "must be one name of letters, digits, '.', '_' or '-', got 'whis per'",
+            "must be owner/function, optionally @version",
         ),
         (
             "functions:\n  acme/whisper@v_1: {min: 0}\n",
@@ -594,7 +588,7 @@ def test_the_example_file_parses() -> None:
 )
 def test_bad_input_names_file_line_and_key(text: str, line: int, key: str, rule: str) -> None:
     error = one_error(text)
-    assert error == ScheduleError(FILE, line, key, rule)
+    assert error == BadEntry(FILE, line, key, rule)
     where = f"{FILE}:{line}: {key}: " if key else f"{FILE}:{line}: "
     assert str(error) == where + rule
 
@@ -688,7 +682,7 @@ def test_an_alias_bomb_is_refused_at_its_first_anchor() -> None:
         for i in range(9)
     )
     error = one_error(bomb + function("min: 0\n"))
-    assert error == ScheduleError(
+    assert error == BadEntry(
         FILE,
         1,
         "",
@@ -718,12 +712,12 @@ def test_python_tags_are_never_constructed() -> None:
 # -- any text: a Schedule or ScheduleErrors, never anything else --------------------
 
 
-def attempt(text: str) -> list[ScheduleError]:
+def attempt(text: str) -> list[BadEntry]:
     """The errors of ``text`` (none when it is accepted); any other exception fails."""
     try:
         parse_schedule(text, FILE)
     except ScheduleErrors as caught:
-        return caught.errors or [ScheduleError(FILE, 0, "", "ScheduleErrors with no error")]
+        return caught.bad or [BadEntry(FILE, 0, "", "ScheduleErrors with no error")]
     return []
 
 

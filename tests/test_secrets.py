@@ -24,11 +24,14 @@ import stamina
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sieve_action import report
-from sieve_action.client import RetryPolicy, log_retry
+from sieve_action.api.policy import RetryPolicy
+from sieve_action.api.request import log_retry
 from sieve_action.console import Console
+from sieve_action.contract.checks import parse_inputs
 from sieve_action.driver import announce
-from sieve_action.inputs import parse_inputs
+from sieve_action.report import lines as report_lines
+from sieve_action.report import results as report_results
+from sieve_action.report import summary as report_summary
 from sieve_action.secrets import Secrets
 from testkit.inprocess import scale_in_process
 
@@ -94,10 +97,10 @@ def visible(key: str, answer: Callable[[httpx.Request], httpx.Response], github:
             inputs, console, policy=FAST, clock=FakeClock(), transport=httpx.MockTransport(answer)
         )
         for run in runs:
-            console.info(report.closing_line(run, dry_run=False))
+            console.info(report_lines.closing_line(run, dry_run=False))
         announce(console, runs)
-        outputs = report.outputs(runs, False, console.secrets)
-        summary = report.summary(runs, False, console.secrets)
+        outputs = report_results.outputs(runs, False, console.secrets)
+        summary = report_summary.summary(runs, False, console.secrets)
     log = [line for line in out.getvalue().splitlines() if not line.startswith("::add-mask::")]
     return "\n".join([*log, stream.getvalue(), *outputs.values(), summary])
 

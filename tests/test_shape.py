@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from sieve_action.models import DetailedUsage, Job, Version, VersionList, WorkerCounts
-from sieve_action.shape import ShapeError, documented, dump, load
+from sieve_action.api.models import DetailedUsage, Job, Version, VersionList, WorkerCounts
+from sieve_action.api.shape import ShapeError, documented, dump, load
 
 ID = "41b83e76-0a13-4d96-b0a0-7cd62c9977c3"
 

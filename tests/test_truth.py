@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 
-from sieve_action import report, scaling
-from sieve_action.client import SieveClient
+from sieve_action.api.client import SieveClient
 from sieve_action.console import Console
+from sieve_action.contract.checks import parse_inputs
+from sieve_action.contract.outputs import OUTPUT_NAMES
 from sieve_action.errors import SieveError
-from sieve_action.inputs import parse_inputs
-from sieve_action.record import TargetRun, exit_code
+from sieve_action.report import results as report_results
+from sieve_action.report import summary as report_summary
+from sieve_action.scaling import phases as scaling
+from sieve_action.scaling.record import TargetRun, exit_code
 from testkit.inprocess import scale_in_process
 from testkit.simulator import JobScript, Simulator
 
@@ -51,8 +54,8 @@ def promote(sim: Simulator) -> tuple[list[TargetRun], str, dict[str, str]]:
     runs = scale_in_process(inputs, console)
     return (
         runs,
-        report.summary(runs, False, console.secrets),
-        report.outputs(runs, False, console.secrets),
+        report_summary.summary(runs, False, console.secrets),
+        report_results.outputs(runs, False, console.secrets),
     )
 
 
@@ -115,7 +118,7 @@ def test_a_fault_at_any_call_never_ends_in_success_nor_claims_what_did_not_happe
     else:
         assert exit_code(runs) != 0, (at, kind, runs[0].outcome)
         assert runs[0].error
-    assert summary.startswith("### ") and set(out) == set(report.OUTPUT_NAMES)
+    assert summary.startswith("### ") and set(out) == set(OUTPUT_NAMES)
     check_truthful(promotion, runs, summary, out)
 
 

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sieve_action.api.models import Version
+from sieve_action.api.shape import load
 from sieve_action.errors import Cancelled
-from sieve_action.models import Version
-from sieve_action.shape import load
-from sieve_action.waiting import RealClock, goal_met, wait_for
+from sieve_action.scaling.waiting import RealClock, goal_met, wait_for
 
 
 class FakeClock:

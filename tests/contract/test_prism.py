@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import pytest
 
-from sieve_action.report import OUTPUT_NAMES
+from sieve_action.contract.outputs import OUTPUT_NAMES
 from testkit import simulator as simulator_module
 from testkit.paths import SPEC
 from testkit.runner import StepResult, faked_clock, run_step

@@ -1,0 +1,250 @@
+"""The package's layers: imports run one way and never in a circle, each folder says what
+it owns, and no module grows past what one read takes.
+
+Edges (``action``, ``cli``) → ``driver`` → ``capacity`` → ``report`` → ``scaling`` →
+``api`` and ``contract`` (which never import each other) → ``console`` → ``errors``,
+``secrets`` and the package's version. A module may import its own folder and anything
+below its layer, never a layer above or beside it. ``capacity`` (PyYAML, zones, holidays)
+is imported only by the driver and the edges, inside a function or for types, so that no
+other step pays for it. Imports are read with ``ast``: every import counts, those inside
+functions and under ``TYPE_CHECKING`` too.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "sieve_action"
+#: Each unit (a folder or a root module) and its layer, lowest first.
+LAYERS: dict[str, int] = {
+    "sieve_action": 0,  # the package's face: its version
+    "sieve_action.errors": 0,
+    "sieve_action.secrets": 0,
+    "sieve_action.console": 1,
+    "sieve_action.api": 2,
+    "sieve_action.contract": 2,
+    "sieve_action.scaling": 3,
+    "sieve_action.report": 4,
+    "sieve_action.capacity": 5,
+    "sieve_action.driver": 6,
+    "sieve_action.action": 7,
+    "sieve_action.cli": 7,
+    "sieve_action.__main__": 8,
+}
+#: Who may import the capacity folder, and only lazily (in a function, or for types).
+CAPACITY = "sieve_action.capacity"
+CAPACITY_IMPORTERS = {"sieve_action.driver", "sieve_action.action", "sieve_action.cli"}
+MAX_LINES = 450
+
+
+@dataclass(frozen=True)
+class Import:
+    source: str  # the importing module
+    target: str  # the imported module (a module of the package, never a name in one)
+    line: int
+    #: Inside a function, or under ``if TYPE_CHECKING:``: nothing is imported at start-up.
+    lazy: bool
+
+
+def modules(root: Path) -> dict[str, Path]:
+    """Every module of the package under ``root``, by dotted name."""
+    found = {}
+    for path in sorted((root / PACKAGE).rglob("*.py")):
+        parts = path.relative_to(root).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def _package_of(name: str, path: Path) -> str:
+    return name if path.name == "__init__.py" else name.rpartition(".")[0]
+
+
+def _lazy_nodes(tree: ast.Module) -> set[int]:
+    """The ids of import nodes inside a function or an ``if TYPE_CHECKING:`` block."""
+    lazy: set[int] = set()
+    for node in ast.walk(tree):
+        inside = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or (
+            isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        )
+        if inside:
+            lazy.update(id(child) for child in ast.walk(node) if child is not node)
+    return lazy
+
+
+def imports(root: Path) -> list[Import]:
+    """Every import of one package module by another."""
+    known = modules(root)
+    found = []
+    for name, path in known.items():
+        tree = ast.parse(path.read_text(), str(path))
+        lazy = _lazy_nodes(tree)
+        package = _package_of(name, path)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                if node.level:
+                    base = package.split(".")
+                    base = base[: len(base) - (node.level - 1)]
+                    stem = ".".join([*base, node.module] if node.module else base)
+                else:
+                    stem = node.module or ""
+                # `from . import x`: x is a module when the package has one by that name.
+                targets = [
+                    f"{stem}.{alias.name}" if f"{stem}.{alias.name}" in known else stem
+                    for alias in node.names
+                ]
+            for target in targets:
+                while target and target not in known:
+                    target = target.rpartition(".")[0]  # `import a.b.c`: the deepest module
+                if target.startswith(PACKAGE) and target != name:
+                    found.append(Import(name, target, node.lineno, id(node) in lazy))
+    return found
+
+
+def unit(module: str) -> str:
+    """The layer unit a module belongs to: its folder, or itself at the root."""
+    return max((u for u in LAYERS if module == u or module.startswith(u + ".")), key=len)
+
+
+def wrong_way(root: Path) -> list[str]:
+    """Every import that runs up or sideways between layers, or loads capacity eagerly."""
+    problems = []
+    for item in imports(root):
+        source, target = unit(item.source), unit(item.target)
+        where = f"{item.source}:{item.line} imports {item.target}"
+        if source != target and LAYERS[target] >= LAYERS[source]:
+            problems.append(f"{where}: {target} is not below {source}")
+        if target == CAPACITY and source != CAPACITY:
+            if item.source not in CAPACITY_IMPORTERS:
+                problems.append(f"{where}: only the driver and the edges import capacity")
+            elif not item.lazy:
+                problems.append(f"{where}: capacity is imported lazily (in a function)")
+    return problems
+
+
+def circles(root: Path) -> list[list[str]]:
+    """Every circle of imports between modules (Tarjan's strongly connected components)."""
+    graph: dict[str, set[str]] = {name: set() for name in modules(root)}
+    for item in imports(root):
+        graph[item.source].add(item.target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def too_long(root: Path) -> list[str]:
+    return [
+        f"{name}: {count} lines (at most {MAX_LINES})"
+        for name, path in modules(root).items()
+        if (count := len(path.read_text().splitlines())) > MAX_LINES
+    ]
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    for name in modules(ROOT):
+        assert unit(name) in LAYERS, name
+    folders = {p.parent.name for p in (ROOT / PACKAGE).glob("*/__init__.py")}
+    assert folders == {"api", "contract", "scaling", "report", "capacity"}
+
+
+def test_imports_run_one_way() -> None:
+    assert wrong_way(ROOT) == []
+
+
+def test_no_circle_of_imports() -> None:
+    assert circles(ROOT) == []
+
+
+def test_no_module_is_over_450_lines() -> None:
+    assert too_long(ROOT) == []
+
+
+@pytest.mark.parametrize("folder", ["api", "contract", "scaling", "report", "capacity"])
+def test_each_folder_says_what_it_owns_and_what_it_may_import(folder: str) -> None:
+    face = ast.get_docstring(ast.parse((ROOT / PACKAGE / folder / "__init__.py").read_text()))
+    assert face, folder
+    assert "Owns" in face or "owns" in face, face
+    assert "import" in face, face
+    # Every module of the folder is named on its face, so one read finds the file.
+    for path in (ROOT / PACKAGE / folder).glob("*.py"):
+        if path.name != "__init__.py":
+            assert f"``{path.stem}``" in face, (folder, path.stem)
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / PACKAGE, tmp_path / PACKAGE)
+    return tmp_path
+
+
+def _plant(root: Path, module: str, line: str) -> None:
+    path = root / PACKAGE / module
+    path.write_text(path.read_text() + "\n" + line + "\n")
+
+
+def test_the_checks_find_a_planted_upward_import(copy: Path) -> None:
+    assert wrong_way(copy) == []
+    _plant(copy, "api/models.py", "from ..driver import run_step")
+    assert any("sieve_action.api.models" in p and "driver" in p for p in wrong_way(copy))
+
+
+def test_the_checks_find_a_planted_sideways_import(copy: Path) -> None:
+    _plant(copy, "api/shape.py", "from ..contract.rules import fail")
+    assert any("contract is not below sieve_action.api" in p for p in wrong_way(copy))
+
+
+def test_the_checks_find_capacity_imported_eagerly_or_from_below(copy: Path) -> None:
+    _plant(copy, "driver.py", "from .capacity.model import Bounds")
+    _plant(copy, "report/results.py", "def f() -> None:\n    from ..capacity import model")
+    found = wrong_way(copy)
+    assert any("driver" in p and "lazily" in p for p in found), found
+    assert any("report.results" in p and "capacity is not below" in p for p in found), found
+
+
+def test_the_checks_find_a_planted_circle(copy: Path) -> None:
+    _plant(copy, "scaling/edit.py", "def f() -> None:\n    from .phases import read")
+    assert ["sieve_action.scaling.edit", "sieve_action.scaling.phases"] in [
+        [m for m in c if m in {"sieve_action.scaling.edit", "sieve_action.scaling.phases"}]
+        for c in circles(copy)
+    ]
+
+
+def test_the_checks_find_a_long_module(copy: Path) -> None:
+    _plant(copy, "errors.py", "\n" * MAX_LINES)
+    assert [p.split(":")[0] for p in too_long(copy)] == ["sieve_action.errors"]
