@@ -52,9 +52,11 @@ from .tls import PendingContext
 from .wire import (
     api_path,
     error_detail,
+    no_endpoint,
     parse_retry_after,
     read_body,
     short,
+    sieve_missing,
     status_message,
     well_formed,
 )
@@ -386,8 +388,9 @@ class SieveClient:
                 parse_retry_after(answer.headers.get("Retry-After")),
                 unsent=status == 429,  # refused, not taken
             )
+        data: Any = None
         try:
-            data: Any = self._secrets.scrub_json(well_formed(json.loads(answer.body)))
+            data = self._secrets.scrub_json(well_formed(json.loads(answer.body)))
         except ValueError:  # not JSON (UnicodeDecodeError included)
             if status == 200:
                 raise self._transient(
@@ -399,6 +402,9 @@ class SieveClient:
             if status == 200:
                 return data
             detail = error_detail(data)
+        if status == 404 and not sieve_missing(data):
+            url = self._secrets.scrub(str(self._http.base_url).rstrip("/") + request.path)
+            raise SieveError(no_endpoint(url, request.kind, detail or "no detail given"), status)
         message = status_message(status, request.what, request.kind, detail or "no detail given")
         raise SieveError(message, status)
 

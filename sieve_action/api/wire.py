@@ -116,6 +116,23 @@ def error_detail(body: Any) -> str:
     return short(json.dumps(body, ensure_ascii=False))
 
 
+def sieve_missing(body: Any) -> bool:
+    """Whether a 404's body is Sieve's word that a thing is missing: a ``detail`` of its
+    own. FastAPI answers ``{"detail": "Not Found"}`` for a path it has no route for, and
+    a server that is not Sieve answers anything at all: then the URL is wrong."""
+    detail = body.get("detail") if isinstance(body, dict) else None
+    return isinstance(detail, str | list) and detail != "Not Found"
+
+
+def no_endpoint(url: str, kind: str, detail: str) -> str:
+    """A 404 that is not Sieve's word on a missing thing, in words: the URL was wrong."""
+    return (
+        f"{url} answered 404 ({detail}), which is not how Sieve says a {kind} is missing: "
+        "check `api-url`, the base URL of Sieve's API (https://mango.sievedata.com, "
+        "without /v2 or any other path of Sieve's)"
+    )
+
+
 def status_message(status: int, what: str, kind: str, detail: str) -> str:
     owner_function = what.rsplit("@", 1)[0].split(":", 1)[0]
     if status == 401:
