@@ -18,9 +18,16 @@ from .report.summary import refused_summary, summary
 
 
 def read_inputs(environ: Mapping[str, str]) -> dict[str, str | None]:
-    """Inputs as the runner passes them: ``INPUT_<NAME>``, upper-cased, hyphens kept.
-    Absent under ``uses: docker://`` (no action.yml): then the defaults apply."""
-    return {name: environ.get(f"INPUT_{name.upper()}") for name in INPUT_NAMES}
+    """Inputs as the runner passes them: ``INPUT_<NAME>``, upper-cased, spaces as ``_``,
+    hyphens kept. Absent under ``uses: docker://`` (no action.yml): then the defaults
+    apply. Any other ``INPUT_*`` variable is an input the step was given that the action
+    does not have (``min-replica``): it is passed on, lower-cased, to be refused."""
+    declared = {f"INPUT_{name.upper().replace(' ', '_')}": name for name in INPUT_NAMES}
+    raw: dict[str, str | None] = {name: environ.get(var) for var, name in declared.items()}
+    for var, value in environ.items():
+        if var.startswith("INPUT_") and var not in declared:
+            raw[var.removeprefix("INPUT_").lower()] = value
+    return raw
 
 
 def main(tls: PendingContext | None = None) -> int:

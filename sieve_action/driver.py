@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -33,6 +33,7 @@ from .api.tls import PendingContext
 from .console import Console
 from .contract.checks import parse_inputs
 from .contract.inputs import KEY_VARIABLE, Inputs
+from .contract.rules import MIN_KEY
 from .contract.targets import Target
 from .errors import (
     SIGNAL_BASE,
@@ -66,6 +67,9 @@ class StepResult:
     problems: Sequence[str] = ()
     #: A capacity step's schedule and what each function's live bounds said.
     capacity: CapacityReport | None = None
+    #: Whether the step was given a capacity file or text (refused or not): its ``drift``
+    #: output is then ``[]`` when nothing was observed.
+    capacity_step: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,40 +108,53 @@ def run_step(
         "api-key": (raw.get("api-key") or "").strip() or environ.get(KEY_VARIABLE, "").strip(),
     }
     key = raw["api-key"] or ""
-    if key:
+    if len(key) >= MIN_KEY:
         console.mask(key)  # the first line this process prints
+    # A shorter "key" is refused unsent and never quoted; masked, it would blank out
+    # every letter it holds in every line.
     for password in proxy_passwords(environ):
         console.mask(password)
+    capacity_step = bool(raw.get("capacity-file") or raw.get("capacity"))
     try:
-        inputs = parse_inputs(raw)
-        schedule = _schedule(inputs, environ)
+        inputs = parse_inputs(raw, console.secrets)
+        schedule = _schedule(inputs, environ, console)
         check_environment(environ)
         client = client_for(inputs, console, environ=environ, tls=tls, policy=policy)
+        intent = None if schedule is None else _intent(schedule, now or datetime.now(UTC), console)
     except InputErrors as refused:
         problems = [edge.describe(bad) for bad in refused.bad]
         for error, text in zip(refused.bad, problems, strict=True):
             where = {"file": error.file} if error.file else {}
             where |= {"line": str(error.line)} if error.file and error.line else {}
             console.error(text, title=f"sieve-action: input {error.name}", **where)
-        return _refused(edge, problems)
+        return _refused(edge, problems, capacity_step)
     except UnusableEnvironment as problem:
         console.error(str(problem), title="sieve-action: environment")
-        return _refused(edge, [str(problem)])
+        return _refused(edge, [str(problem)], capacity_step)
     except Exception as error:  # a bug before any target: said plainly, never a success
         title = console.bug(error)
-        edge.publish(StepResult([], False, ExitCode.FAILED, [title]))
+        edge.publish(StepResult([], False, ExitCode.FAILED, [title], capacity_step=capacity_step))
         return ExitCode.FAILED
-    intent = None if schedule is None else _intent(schedule, now or datetime.now(UTC), console)
     targets = None if intent is None else intent.targets
     runs, signalled = scale_targets(inputs, client, console, clock, targets)
     code = exit_code(runs) if signalled is None else SIGNAL_BASE + signalled
-    capacity = None if intent is None else _observe(intent, runs)
-    result = StepResult(runs, inputs.dry_run, code, capacity=capacity)
-    if not edge.publish(result) and code == ExitCode.OK:
+    capacity = None
+    if intent is not None:
+        try:
+            capacity = _observe(intent, runs)
+        except Exception as error:  # a bug in the capacity glue: the fleet's report stands
+            console.bug(error)
+            capacity, code = None, code or ExitCode.FAILED
+    result = StepResult(runs, inputs.dry_run, code, capacity=capacity, capacity_step=capacity_step)
+    if not _publish(edge, result, console) and code == ExitCode.OK:
         code = ExitCode.FAILED
     announce(console, runs)
     if capacity is not None:
-        announce_capacity(console, capacity, inputs.dry_run)
+        try:
+            announce_capacity(console, capacity, inputs.dry_run)
+        except Exception as error:  # a bug in its words: shown, never a success
+            console.bug(error)
+            code = code or ExitCode.FAILED
     for warning in output_warnings(runs, console.secrets):
         console.warning(warning)
     if signalled is not None:
@@ -146,6 +163,19 @@ def run_step(
         sys.stderr.flush()
         os._exit(code)  # targets still running on other threads must not delay it
     return int(code)
+
+
+def _publish(edge: Edge, result: StepResult, console: Console) -> bool:
+    """Publish the result; a bug while writing the capacity part (its outputs or
+    summary) is shown, and the fleet's own report is published instead, as a failure."""
+    try:
+        return edge.publish(result)
+    except Exception as error:
+        if result.capacity is None:
+            raise
+        console.bug(error)
+        edge.publish(replace(result, capacity=None, code=result.code or ExitCode.FAILED))
+        return False
 
 
 def client_for(
@@ -171,13 +201,14 @@ def client_for(
     )
 
 
-def _schedule(inputs: Inputs, environ: Mapping[str, str]) -> Schedule | None:
-    """The capacity schedule, read and checked before any request (InputErrors)."""
+def _schedule(inputs: Inputs, environ: Mapping[str, str], console: Console) -> Schedule | None:
+    """The capacity schedule, read and checked before any request (InputErrors); every
+    value it quotes goes through the step's scrubber."""
     if not (inputs.capacity_file or inputs.capacity):
         return None
     from .capacity.step import load_schedule
 
-    return load_schedule(inputs, environ, Path.cwd())
+    return load_schedule(inputs, environ, Path.cwd(), console.secrets)
 
 
 def _intent(schedule: Schedule, now: datetime, console: Console) -> Intent:
@@ -199,9 +230,9 @@ def _observe(intent: Intent, runs: list[TargetRun]) -> CapacityReport:
     return observe(intent, runs)
 
 
-def _refused(edge: Edge, problems: list[str]) -> int:
+def _refused(edge: Edge, problems: list[str], capacity_step: bool) -> int:
     """A step refused before any request still publishes: nothing changed, and why."""
-    edge.publish(StepResult([], False, ExitCode.INPUT, problems))
+    edge.publish(StepResult([], False, ExitCode.INPUT, problems, capacity_step=capacity_step))
     return ExitCode.INPUT
 
 

@@ -61,6 +61,6 @@ class Secrets:
         """A user's value for an error message: short, on one line, printable. A value
         that holds a secret is not quoted at all, not even cut or escaped."""
         if self.contains(value):
-            return "a value that contains the API key (not shown)"
+            return "a value that contains the API key or a proxy password (not shown)"
         text = value if len(value) <= QUOTE_LIMIT else value[: QUOTE_LIMIT - 3] + "..."
         return ascii(text)

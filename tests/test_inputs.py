@@ -253,10 +253,34 @@ def test_a_loopback_api_url_may_be_polled_faster(url: str) -> None:
 
 
 def test_plain_http_to_another_machine_is_a_warning_not_an_error() -> None:
-    [warning] = parse(api_url="http://sieve.internal:8080").warnings()
+    [warning] = parse(api_url="http://sieve.internal:8080", min_replicas="1").warnings()
     assert "unencrypted" in warning and "http://sieve.internal:8080" in warning
-    assert parse(api_url="http://127.0.0.1:8080").warnings() == []
-    assert parse(api_url="https://sieve.internal").warnings() == []
+    assert parse(api_url="http://127.0.0.1:8080", min_replicas="1").warnings() == []
+    assert parse(api_url="https://sieve.internal", min_replicas="1").warnings() == []
+
+
+@pytest.mark.parametrize(
+    "given",
+    [{}, {"dry_run": "true"}, {"targets": "acme/a\nacme/b", "owner": "", "function": ""}],
+)
+def test_a_step_that_can_change_nothing_is_warned_about(given: dict[str, str]) -> None:
+    [warning] = parse(**given).warnings()
+    assert "changes nothing" in warning and "`min-replicas`" in warning
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"min_replicas": "0"},
+        {"max_replicas": "3"},
+        {"wait": "true"},
+        {"retire_previous": "true"},
+        {"targets": "acme/a min=0\nacme/b", "owner": "", "function": ""},
+        {"smoke_test": '{"x": 1}'},
+    ],
+)
+def test_a_step_that_does_something_is_not_warned_about(given: dict[str, str]) -> None:
+    assert parse(**given).warnings() == []
 
 
 @pytest.mark.parametrize("name", ["owner", "function"])

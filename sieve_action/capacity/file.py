@@ -10,10 +10,14 @@ of them are found in one pass, before any request.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import yaml
 
+from ..contract.rules import MIN_KEY
+from ..secrets import Secrets
 from .model import Schedule
 from .reader import BadEntry, Reader
 
@@ -62,44 +66,72 @@ class _Loader(yaml.SafeLoader):
             self.depth -= 1
 
 
-def read_schedule(path: Path, file: str | None = None) -> Schedule:
+def read_schedule(path: Path, file: str | None = None, secrets: Secrets | None = None) -> Schedule:
     """Read and check the capacity file at ``path``, named ``file`` in errors (the path as
-    the user wrote it); at most :data:`MAX_BYTES` are read."""
-    name = str(path) if file is None else file
+    the user wrote it). Only a regular file is read (a FIFO would hang the step, a device
+    never end), and at most :data:`MAX_BYTES` of it; ``path`` itself is not followed if
+    it is a symbolic link (the caller resolved it)."""
+    file = str(path) if file is None else file
     try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise ScheduleErrors([BadEntry(name, None, "", f"cannot be read: {reason}")]) from None
-    return parse_schedule(data, name)
+        raise _one(file, None, f"cannot be read: {reason}") from None
+    with os.fdopen(fd, "rb") as stream:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise _one(
+                file, None, "is not a regular file (a folder, a FIFO or a device): give a file"
+            )
+        if status.st_size > MAX_BYTES:
+            raise _one(file, None, _too_large(status.st_size))
+        data = stream.read(MAX_BYTES + 1)
+    return parse_schedule(data, file, secrets)
 
 
-def parse_schedule(text: str | bytes, file: str) -> Schedule:
+def parse_schedule(text: str | bytes, file: str, secrets: Secrets | None = None) -> Schedule:
     """Check a capacity file's text and return it typed, or raise :class:`ScheduleErrors`
-    with every mistake found. ``file`` names it in errors (a path, or an input's name)."""
+    with every mistake found. ``file`` names it in errors (a path, or an input's name);
+    every value an error quotes goes through ``secrets``, the step's scrubber."""
+    secrets = secrets or Secrets()
     data = text.encode() if isinstance(text, str) else text
     if len(data) > MAX_BYTES:
-        rule = f"is larger than 1 MiB ({len(data)} bytes or more): a schedule is a few kilobytes"
-        raise _one(file, None, rule)
+        raise _one(file, None, _too_large(len(data)))
     try:
         source = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise _one(file, line, "is not UTF-8 text") from None
-    reader = Reader(file)
-    schedule = reader.schedule(_compose(source, file))
+    held = next((s for s in secrets.values if len(s) >= MIN_KEY and s in source), None)
+    if held is not None:
+        line = source[: source.index(held)].count("\n") + 1
+        rule = (
+            "holds the API key or a proxy password (not shown), which a capacity file never "
+            "needs: remove it, and rotate the key if the file was ever pushed"
+        )
+        raise _one(file, line, rule)
+    reader = Reader(file, secrets.quote)
+    schedule = reader.schedule(_compose(source, file, secrets))
+    if reader.found > len(reader.bad):
+        more = reader.found - len(reader.bad)
+        rule = f"and {more} more mistake{'s' * (more != 1)} not shown: fix these, then check again"
+        reader.bad.append(BadEntry(file, None, "", rule))
     if reader.bad or schedule is None:
         raise ScheduleErrors(reader.bad)
     return schedule
+
+
+def _too_large(size: int) -> str:
+    return f"is larger than 1 MiB ({size} bytes or more): a schedule is a few kilobytes"
 
 
 def _one(file: str, line: int | None, rule: str) -> ScheduleErrors:
     return ScheduleErrors([BadEntry(file, line, "", rule)])
 
 
-def _compose(source: str, file: str) -> yaml.Node | None:
-    """The file's YAML as nodes (None when empty), or its one YAML error."""
+def _compose(source: str, file: str, secrets: Secrets) -> yaml.Node | None:
+    """The file's YAML as nodes (None when empty), or its one YAML error (PyYAML's words,
+    which may hold a piece of the file, scrubbed)."""
     try:
         return yaml.compose(source, Loader=_Loader)
     except _Refused as refused:
@@ -110,8 +142,8 @@ def _compose(source: str, file: str) -> yaml.Node | None:
         # "while parsing a ..." context is PyYAML's own path; "expected ..." is the rule.
         context = error.context if error.context and error.context.startswith("expected") else ""
         problem = " ".join(part for part in (context, error.problem) if part) or "cannot be read"
-        raise _one(file, line, f"is not valid YAML: {problem}") from None
+        raise _one(file, line, f"is not valid YAML: {secrets.scrub(problem)}") from None
     except yaml.YAMLError as error:  # a character YAML does not allow: it says where
         position = getattr(error, "position", None)
         where = None if position is None else source[:position].count("\n") + 1
-        raise _one(file, where, f"is not valid YAML: {error}") from None
+        raise _one(file, where, f"is not valid YAML: {secrets.scrub(str(error))}") from None

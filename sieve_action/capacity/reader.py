@@ -16,14 +16,21 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from ..contract.rules import BrokenRule, parse_replicas
+from ..contract.rules import BrokenRule, Quote, parse_replicas
 from ..contract.targets import folded, parse_reference
-from ..secrets import Secrets
 from .calendar import Holidays, instant, load_zone, subdivisions
 from .calendar import zone_names as _zone_names
 from .model import Bounds, FunctionSchedule, Override, Schedule, Window
 from .overlap import conflicts
 from .values import TIME, clock, parse_date, parse_days, parse_minute
+
+#: The most of each a file may hold: far above any real schedule, low enough that any
+#: file is checked in well under a second (bench/capacity_file.py).
+MAX_FUNCTIONS = 500
+MAX_WINDOWS_PER_FUNCTION = 50
+MAX_WINDOWS = 2_000
+#: The mistakes reported one by one; the rest are counted in one more line.
+MAX_MISTAKES = 50
 
 _TOP_KEYS = ("timezone", "holidays", "functions")
 _HOLIDAY_KEYS = ("country", "subdivision", "dates")
@@ -52,31 +59,35 @@ def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
-def _kind(node: yaml.Node) -> str:
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    if node.tag == "tag:yaml.org,2002:null":
-        return "nothing"
-    return f"{_quote(str(node.value))}"
-
-
-def _quote(value: str) -> str:
-    return Secrets().quote(value)
-
-
 class Reader:
-    """One pass over the composed file, collecting every error on the way."""
+    """One pass over the composed file, collecting every mistake on the way (the first
+    :data:`MAX_MISTAKES`, and how many more). ``quote`` is the step's: a value holding
+    a secret is never quoted, not even cut or escaped."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, quote: Quote) -> None:
         self.file = file
+        self.quote = quote
         self.bad: list[BadEntry] = []
+        #: Every mistake found, shown or not (a part of the file failed when it grew).
+        self.found = 0
         self.zone: ZoneInfo = load_zone("UTC")
+        self.windows_read = 0
+
+    def kind(self, node: yaml.Node) -> str:
+        """What a node is, for an error: its shape, or its value quoted."""
+        if isinstance(node, yaml.MappingNode):
+            return "a mapping"
+        if isinstance(node, yaml.SequenceNode):
+            return "a list"
+        if node.tag == "tag:yaml.org,2002:null":
+            return "nothing"
+        return self.quote(str(node.value))
 
     def fail(self, node: yaml.Node | int, key: str, rule: str) -> None:
-        line = node if isinstance(node, int) else _line(node)
-        self.bad.append(BadEntry(self.file, line, key, rule))
+        self.found += 1
+        if len(self.bad) < MAX_MISTAKES:
+            line = node if isinstance(node, int) else _line(node)
+            self.bad.append(BadEntry(self.file, line, key, rule))
 
     # -- shapes -------------------------------------------------------------
 
@@ -85,7 +96,7 @@ class Reader:
     ) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
         """The entries of a mapping with only ``known`` keys, each once; None if no mapping."""
         if not isinstance(node, yaml.MappingNode):
-            self.fail(node, key, f"must be a mapping of {what}, got {_kind(node)}")
+            self.fail(node, key, f"must be a mapping of {what}, got {self.kind(node)}")
             return None
         entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key_node, value in node.value:
@@ -105,7 +116,7 @@ class Reader:
     def text(self, node: yaml.Node, key: str, what: str) -> str | None:
         if isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:null":
             return str(node.value).strip()
-        self.fail(node, key, f"must be {what}, got {_kind(node)}")
+        self.fail(node, key, f"must be {what}, got {self.kind(node)}")
         return None
 
     def replicas(self, node: yaml.Node, key: str) -> int | None:
@@ -113,7 +124,7 @@ class Reader:
         if value is None:
             return None
         try:
-            count = parse_replicas(value, _quote)
+            count = parse_replicas(value, self.quote)
         except BrokenRule as error:
             self.fail(node, key, error.rule)
             return None
@@ -156,7 +167,7 @@ class Reader:
             self.fail(
                 node,
                 "timezone",
-                f"is not a known IANA time zone, got {_quote(name)}{hint}; "
+                f"is not a known IANA time zone, got {self.quote(name)}{hint}; "
                 "write a name such as Europe/Berlin, America/New_York or UTC",
             )
             return None
@@ -175,7 +186,7 @@ class Reader:
                 self.fail(
                     value,
                     "holidays.country",
-                    f"is not a country the `holidays` library knows, got {_quote(code)}; "
+                    f"is not a country the `holidays` library knows, got {self.quote(code)}; "
                     "write an ISO 3166-1 alpha-2 code such as DE, FR or US",
                 )
             elif code is not None:
@@ -188,7 +199,9 @@ class Reader:
         if "dates" in entries:
             value = entries["dates"][1]
             if not isinstance(value, yaml.SequenceNode):
-                self.fail(value, "holidays.dates", f"must be a list of dates, got {_kind(value)}")
+                self.fail(
+                    value, "holidays.dates", f"must be a list of dates, got {self.kind(value)}"
+                )
             else:
                 for index, item in enumerate(value.value):
                     day = self.date(item, f"holidays.dates[{index}]")
@@ -208,7 +221,7 @@ class Reader:
             node,
             "holidays.subdivision",
             f"is not a subdivision of {country} the `holidays` library knows, got "
-            f"{_quote(code)}; known: {listed}",
+            f"{self.quote(code)}; known: {listed}",
         )
         return None
 
@@ -218,15 +231,23 @@ class Reader:
             return None
         day = parse_date(value)
         if day is None:
-            self.fail(node, key, f"must be a date, YYYY-MM-DD, got {_quote(value)}")
+            self.fail(node, key, f"must be a date, YYYY-MM-DD, got {self.quote(value)}")
         return day
 
     def functions(self, node: yaml.Node, holidays: Holidays) -> tuple[FunctionSchedule, ...]:
         entries = self.mapping(node, "functions", (), "owner/function[@version] to bounds")
         if entries is None:
             return ()
-        if not entries and not self.bad:
+        if not entries and not self.found:
             self.fail(node, "functions", "names no function: give at least one")
+        if len(entries) > MAX_FUNCTIONS:
+            self.fail(
+                node,
+                "functions",
+                f"names {len(entries)} functions; a capacity file holds at most {MAX_FUNCTIONS}: "
+                "split it into files of their own, one step each",
+            )
+            return ()
         seen: dict[tuple[str, ...], int] = {}
         result = []
         for name, (key_node, value) in entries.items():
@@ -253,7 +274,7 @@ class Reader:
         self, name: str, key_node: yaml.Node, node: yaml.Node, key: str
     ) -> FunctionSchedule | None:
         try:
-            reference = parse_reference(name, _quote)
+            reference = parse_reference(name, self.quote)
             if reference is None:
                 self.fail(key_node, key, "must be owner/function, optionally @version")
         except BrokenRule as error:
@@ -262,7 +283,7 @@ class Reader:
         entries = self.mapping(node, key, _FUNCTION_KEYS, "`min`, `max`, `windows`, `override`")
         if entries is None:
             return None
-        before = len(self.bad)
+        before = self.found
         baseline_min = baseline_max = None
         if "min" in entries:
             baseline_min = self.replicas(entries["min"][1], f"{key}.min")
@@ -276,7 +297,7 @@ class Reader:
         override = None
         if "override" in entries:
             override = self.override(entries["override"][1], f"{key}.override")
-        if reference is None or len(self.bad) > before or baseline_min is None:
+        if reference is None or self.found > before or baseline_min is None:
             return None
         owner, function, version = reference
         return FunctionSchedule(
@@ -292,7 +313,25 @@ class Reader:
 
     def windows(self, node: yaml.Node, key: str) -> tuple[Window, ...]:
         if not isinstance(node, yaml.SequenceNode):
-            self.fail(node, key, f"must be a list of windows, got {_kind(node)}")
+            self.fail(node, key, f"must be a list of windows, got {self.kind(node)}")
+            return ()
+        count = len(node.value)
+        self.windows_read += count
+        if count > MAX_WINDOWS_PER_FUNCTION:
+            self.fail(
+                node,
+                key,
+                f"lists {count} windows; a function has at most {MAX_WINDOWS_PER_FUNCTION}: "
+                "join windows with the same bounds (days: mon-fri, or a range across midnight)",
+            )
+            return ()
+        if self.windows_read > MAX_WINDOWS:
+            self.fail(
+                node,
+                key,
+                f"brings the file's windows to {self.windows_read}; a capacity file holds at "
+                f"most {MAX_WINDOWS}: split it into files of their own, one step each",
+            )
             return ()
         found = (self.window(item, f"{key}[{i}]") for i, item in enumerate(node.value))
         return tuple(window for window in found if window is not None)
@@ -301,7 +340,7 @@ class Reader:
         entries = self.mapping(node, key, _WINDOW_KEYS, "`days` or `date`, `from`, `to`, bounds")
         if entries is None:
             return None
-        before = len(self.bad)
+        before = self.found
         days: frozenset[int] = frozenset()
         day = None
         when = ""
@@ -316,7 +355,7 @@ class Reader:
                     value,
                     f"{key}.days",
                     "must be days such as mon-fri, sat,sun, mon or daily (mon to sun, "
-                    f"ranges and lists joined by commas), got {_quote(text)}",
+                    f"ranges and lists joined by commas), got {self.quote(text)}",
                 )
             if text is not None and parsed is not None:
                 days, when = parsed, re.sub(r"\s+", "", text.lower())
@@ -334,7 +373,7 @@ class Reader:
         high = self.replicas(entries["max"][1], f"{key}.max") if "max" in entries else None
         if "min" not in entries and "max" not in entries:
             self.fail(node, key, "needs `min`, `max` or both: the bounds inside the window")
-        if len(self.bad) > before or start is None or end is None:
+        if self.found > before or start is None or end is None:
             return None
         label = f"{when} {clock(start)}–{clock(end)}"
         return Window(_line(node), days, day, start, end, low, high, label)
@@ -347,14 +386,14 @@ class Reader:
             return None
         minute = parse_minute(value, allow_midnight)
         if minute is None:
-            self.fail(node, key, f"{rule}, got {_quote(value)}")
+            self.fail(node, key, f"{rule}, got {self.quote(value)}")
         return minute
 
     def override(self, node: yaml.Node, key: str) -> Override | None:
         entries = self.mapping(node, key, _OVERRIDE_KEYS, "`min`, `max` and `until`")
         if entries is None:
             return None
-        before = len(self.bad)
+        before = self.found
         found: dict[str, int | None] = {}
         for name in ("min", "max"):
             if name in entries:
@@ -367,7 +406,7 @@ class Reader:
         else:
             self.fail(node, f"{key}.until", "is required: when the override ends, YYYY-MM-DDTHH:MM")
         low, high = found.get("min"), found.get("max")
-        if len(self.bad) > before or until is None or low is None or high is None:
+        if self.found > before or until is None or low is None or high is None:
             return None
         if low > high:
             self.fail(node, key, f"min {low} is greater than max {high}")
@@ -386,7 +425,8 @@ class Reader:
             self.fail(
                 node,
                 key,
-                f"must be {what}, YYYY-MM-DDTHH:MM in `timezone` (no offset), got {_quote(value)}",
+                f"must be {what}, YYYY-MM-DDTHH:MM in `timezone` (no offset), "
+                f"got {self.quote(value)}",
             )
             return None
         return instant(day, minute, self.zone), f"{day.isoformat()} {clock(minute)}"

@@ -17,28 +17,54 @@ from ..contract.inputs import Inputs
 from ..contract.targets import Target
 from ..errors import BadInput, InputErrors
 from ..scaling.record import TargetRun
+from ..secrets import Secrets
 from .file import ScheduleErrors, parse_schedule, read_schedule
 from .model import Bounds, Schedule
 from .reader import BadEntry
 from .schedule import Outlook, Status, classify, commitment, evaluate, expired_overrides
 
 
-def load_schedule(inputs: Inputs, environ: Mapping[str, str], cwd: Path) -> Schedule | None:
+def load_schedule(
+    inputs: Inputs, environ: Mapping[str, str], cwd: Path, secrets: Secrets
+) -> Schedule | None:
     """The capacity schedule of ``capacity-file`` or ``capacity``, read and checked
-    (None when neither is given); every mistake as an :class:`BadInput` naming the
-    file, line and key. A relative path is in GITHUB_WORKSPACE when it is set, else in
-    ``cwd``."""
+    (None when neither is given); every mistake as a :class:`BadInput` naming the file,
+    line and key, every value quoted through ``secrets``. A path is read only when it
+    resolves inside the workspace (GITHUB_WORKSPACE when it is set, else ``cwd``),
+    symbolic links followed: nothing outside the checkout is read, nor quoted."""
     try:
         if inputs.capacity_file:
-            path = Path(inputs.capacity_file)
-            if not path.is_absolute():
-                path = Path(environ.get("GITHUB_WORKSPACE") or cwd) / path
-            return read_schedule(path, inputs.capacity_file)
+            path = _in_workspace(inputs.capacity_file, Path(environ.get("GITHUB_WORKSPACE") or cwd))
+            return read_schedule(path, inputs.capacity_file, secrets)
         if inputs.capacity:
-            return parse_schedule(inputs.capacity, "capacity")
+            return parse_schedule(inputs.capacity, "capacity", secrets)
     except ScheduleErrors as refused:
         raise InputErrors([_input_error(inputs, entry) for entry in refused.bad]) from None
     return None
+
+
+def _in_workspace(given: str, workspace: Path) -> Path:
+    """The file ``given`` names (relative to the workspace), resolved, when it is inside
+    the workspace; else ScheduleErrors saying so."""
+    root = workspace.resolve()
+    try:
+        path = (root / given).resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links
+        path = None
+    if path is None or not path.is_relative_to(root):
+        raise ScheduleErrors(
+            [
+                BadEntry(
+                    given,
+                    None,
+                    "",
+                    "must be a file inside the workspace (the checkout, GITHUB_WORKSPACE; "
+                    "outside GitHub, the working directory): this path, symbolic links "
+                    "followed, leads out of it",
+                )
+            ]
+        )
+    return path
 
 
 def _input_error(inputs: Inputs, error: BadEntry) -> BadInput:

@@ -5,6 +5,7 @@ The inputs themselves are declared in :mod:`.inputs`.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,28 +15,32 @@ from .inputs import FIELDS, SPEC, Inputs
 from .rules import MIN_KEY, MIN_LOOPBACK_POLL_SECONDS, MIN_POLL_SECONDS, BrokenRule, is_loopback
 
 
-def parse_inputs(raw: Mapping[str, str | None]) -> Inputs:
+def parse_inputs(raw: Mapping[str, str | None], secrets: Secrets | None = None) -> Inputs:
     """Check every input and return them typed, or raise :class:`InputErrors`.
 
     ``raw`` maps input names (``min-replicas``) to their strings; a missing or empty
-    value takes the default. Cross-input rules run only once each input is valid.
+    value takes the default, and a name that is no input is an error (a misspelt input
+    would otherwise be ignored). Cross-input rules run only once each input is valid.
+    ``secrets`` is the step's one scrubber (the key and proxy passwords): every value an
+    error quotes goes through it; by default one that knows the key.
     """
     values = {
         name: value for name, value in raw.items() if value is not None and value.strip() != ""
     }
-    secrets = Secrets()
-    secrets.add(raw.get("api-key") or "")
+    key = values.get("api-key", "")
+    if secrets is None:
+        secrets = Secrets()
+        if len(key) >= MIN_KEY:
+            secrets.add(key)
     misplaced = [
         BadInput(name, "holds the API key, which belongs in `api-key` only (value not shown)")
         for name, value in values.items()
-        if name != "api-key"
-        and len(values.get("api-key", "").strip()) >= MIN_KEY
-        and secrets.contains(value)
+        if name != "api-key" and len(key) >= MIN_KEY and key in value
     ]
     if misplaced:
         raise InputErrors(misplaced)
+    broken = [BadInput(name, _not_an_input(name)) for name in raw if name not in FIELDS]
     checked: dict[str, Any] = {}
-    broken: list[BadInput] = []
     for item in SPEC:
         value = values.get(item.name, item.default)
         try:
@@ -53,8 +58,16 @@ def parse_inputs(raw: Mapping[str, str | None]) -> Inputs:
     return inputs
 
 
+def _not_an_input(name: str) -> str:
+    """A name given as an input that the action does not declare: a misspelling, which
+    the runner would pass on and the step would otherwise ignore."""
+    close = difflib.get_close_matches(name.lower(), list(FIELDS), n=1, cutoff=0.6)
+    hint = f"; did you mean `{close[0]}`?" if close else ""
+    return f"is not an input of this action, so the step would run without it{hint}"
+
+
 #: What a capacity file or text decides, so neither may be given with it.
-CAPACITY_EXCLUDES = ("owner", "function", "targets", "min-replicas", "max-replicas")
+CAPACITY_EXCLUDES = ("owner", "function", "targets", "min-replicas", "max-replicas", "undo")
 
 
 def _capacity_checks(inputs: Inputs) -> list[BadInput]:

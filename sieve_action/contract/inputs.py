@@ -359,14 +359,31 @@ class Inputs:
         defaults = Defaults(self.version, self.min_replicas, self.max_replicas)
         return resolve(self.owner, self.function, self.targets, defaults)
 
+    @property
+    def does_nothing(self) -> bool:
+        """Whether the step only reads: no bound to set, no schedule, no undo, no wait and
+        nothing to retire (often a misspelt or forgotten input)."""
+        bounds = any(
+            t.min_replicas is not None or t.max_replicas is not None for t in self.resolved_targets
+        )
+        acts = self.capacity_file or self.capacity or self.undo is not None
+        return not (bounds or acts or self.waits or self.retire_previous)
+
     def warnings(self) -> list[str]:
         """What is allowed but worth saying before any request."""
+        found = []
         if self.api_url.startswith("http://") and not is_loopback(self.api_url):
-            return [
+            found.append(
                 f"api-url {self.api_url} is plain http:// to another machine: the API key "
                 "travels unencrypted. Use https:// unless this is a trusted local network."
-            ]
-        return []
+            )
+        if self.does_nothing:
+            found.append(
+                "No bound (`min-replicas`, `max-replicas` or `min=`/`max=` in `targets`), no "
+                "`capacity-file`, no `undo`, no `wait` and no `retire-previous` were given: "
+                "the step reads each version and changes nothing"
+            )
+        return found
 
 
 SPEC: tuple[InputSpec, ...] = tuple(item.metadata["input"] for item in fields(Inputs))
