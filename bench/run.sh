@@ -61,6 +61,7 @@ step overhead yes "$python" bench/overhead.py
 step imports no "$python" bench/imports.py
 step startup no "$python" bench/startup.py
 step wait yes "$python" bench/wait.py
+step capacity yes "$python" bench/capacity_file.py
 step fleet yes "$python" bench/fleet.py
 step image yes bash bench/image.sh
 step inimage yes bash bench/inimage.sh
@@ -68,7 +69,7 @@ step jobstart no bash bench/jobstart.sh
 
 printf '\n=== summary (machine: %s cores, %s; %s)\n' "$(nproc)" \
   "$(lscpu | sed -n 's/^Model name: *//p' | head -n1)" "$("$python" --version)"
-grep -E '^(=== |(overhead|wait|fleet|image|inimage): .*(PASS|FAIL|skipped)|bench: start)' "$log" \
+grep -E '^(=== |(overhead|wait|capacity file|fleet|image|inimage): .*(PASS|FAIL|skipped)|bench: start)' "$log" \
   | grep -v '^=== summary'
 echo "bench: end, load average $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) cores)"
 if [ "${#failed[@]}" -gt 0 ]; then

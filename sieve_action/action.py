@@ -58,6 +58,8 @@ def write_report(console: Console, result: StepResult, environ: Mapping[str, str
                 from .capacity.summary import capacity_outputs
 
                 values.update(capacity_outputs(result.capacity, dry_run, console.secrets))
+            elif result.capacity_step:
+                values["drift"] = "[]"  # refused, or failed before it saw any bounds
             for name, value in values.items():
                 gha.set_output(name, console.printable(value))
         except OSError as problem:

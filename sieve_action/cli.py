@@ -68,6 +68,8 @@ def words(text: str) -> str:
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sieve-action",
+        # A flag cut short (`--min-replica`, `--dry`) is an error, never a guess.
+        allow_abbrev=False,
         description="Set the replica bounds of Sieve function versions, wait for them, report.",
         epilog=f"The API key is read from {KEY_VARIABLE}. Exit codes: {exit_codes_text()}.",
     )
@@ -174,6 +176,8 @@ def print_result(out: TextIO, console: Console, result: StepResult, *, as_json: 
 
             document["results"] = capacity_results(result.capacity, dry_run, console.secrets)
             document["drift"] = console.secrets.scrub_json(drift(result.capacity))
+        elif result.capacity_step:
+            document["drift"] = []
         print(console.printable(json.dumps(document, indent=2)), file=out, flush=True)
     else:
         for run in runs:

@@ -114,7 +114,7 @@ def run_step(
     # every letter it holds in every line.
     for password in proxy_passwords(environ):
         console.mask(password)
-    capacity_step = bool(raw.get("capacity-file") or raw.get("capacity"))
+    capacity_step = any((raw.get(name) or "").strip() for name in ("capacity-file", "capacity"))
     try:
         inputs = parse_inputs(raw, console.secrets)
         schedule = _schedule(inputs, environ, console)

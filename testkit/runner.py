@@ -5,6 +5,7 @@ container action, and read ``GITHUB_OUTPUT`` and workflow commands by the runner
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -64,10 +65,17 @@ def _unescape(text: str, prop: bool = False) -> str:
     return text.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
 
 
+def runner_lines(text: str) -> list[str]:
+    """Lines as the runner reads a step's output (.NET's ``ReadLine``): split at LF, CR
+    and CRLF only, not at the other characters ``str.splitlines`` breaks at (``\x1c``,
+    ``\x85``, U+2028, ...), which can reach the log inside a message from Sieve."""
+    return re.split(r"\r\n|\r|\n", text.removesuffix("\n"))
+
+
 def parse_commands(stdout: str) -> list[Command]:
     """Workflow commands: a line that starts with ``::`` after leading spaces."""
     commands = []
-    for raw in stdout.splitlines():
+    for raw in runner_lines(stdout):
         line = raw.lstrip(" ")
         if not line.startswith("::"):
             continue
@@ -107,7 +115,7 @@ class StepResult:
         """All a user could ever see: log, stderr, outputs and summary. The ``add-mask``
         command is the one line allowed to hold the key: the runner never shows it."""
         log = [
-            line for line in self.stdout.splitlines() if not line.lstrip().startswith("::add-mask")
+            line for line in runner_lines(self.stdout) if not line.lstrip().startswith("::add-mask")
         ]
         return "\n".join([*log, self.stderr, *self.outputs.values(), self.summary])
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
+from hypothesis import settings
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from pytest_httpserver import HTTPServer
@@ -16,6 +17,12 @@ from pytest_httpserver import HTTPServer
 from testkit.paths import SPEC
 from testkit.runner import StepResult, run_step
 from testkit.simulator import Simulator
+
+# Property tests draw afresh on every run and keep nothing between runs: a failure is
+# reported with its example and a blob to reproduce it (@reproduce_failure), never replayed
+# from .hypothesis/ by the next run, so each run of the suite passes or fails on its own.
+settings.register_profile("suite", database=None, print_blob=True)
+settings.load_profile("suite")
 
 #: Long enough that finding it in text means a leak, not a coincidence.
 KEY = "sk-test-7f3a9c2e5b1d4e8fa0c6"

@@ -593,7 +593,8 @@ def test_every_request_ends_by_its_deadline_whatever_the_server_does(
         with pytest.raises(RetriesExhausted) as caught:
             client.get_version("acme", "whisper", "latest")
         took = time.monotonic() - started
-    assert took < 1.5, f"the request outlived its 1 s deadline by {took - 1:.1f} s"
+    # The server would hold it for 30 s; 3 s is the 1 s deadline however busy the machine.
+    assert took < 3, f"the request outlived its 1 s deadline by {took - 1:.1f} s"
     assert "no complete answer within the request's deadline (1 s)" in str(caught.value)
     assert "failed after 1 attempt over 1.0 s" in str(caught.value)
 

@@ -45,3 +45,14 @@ def test_everything_a_console_prints_under_github_is_canonical(
     assert names == ["add-mask", "group", "warning", "endgroup", "error"]
     assert "sk-secret-1" not in out.split("\n", 1)[1]
     assert "» ::not a command ***" in out
+
+
+def test_commands_are_read_at_the_runners_line_breaks_only() -> None:
+    # The runner splits output at LF, CR and CRLF; a file separator from Sieve's text is
+    # inside a message, and can never start a command of its own.
+    stdout = "::warning::status build\x1c::error::forged\n::group::x\r\n::endgroup::\n"
+    assert [(c.name, c.message) for c in parse_commands(stdout)] == [
+        ("warning", "status build\x1c::error::forged"),
+        ("group", "x"),
+        ("endgroup", ""),
+    ]

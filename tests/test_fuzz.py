@@ -234,8 +234,9 @@ def check_summary(text: str, rows: int) -> None:
             ), line
 
 
-def check_input_errors(result: StepResult) -> None:
-    """Exit 2: one error per bad input, each titled with and naming a real input."""
+def check_input_errors(result: StepResult, capacity: bool = False) -> None:
+    """Exit 2: one error per bad input, each titled with and naming a real input;
+    ``capacity``: the step was given a capacity file or text."""
     errors = [c for c in result.commands if c.name == "error"]
     assert errors
     for error in errors:
@@ -245,7 +246,8 @@ def check_input_errors(result: StepResult) -> None:
         assert name in INPUT_NAMES
         assert error.message.startswith(f"Input `{name}` ")
     # Written on this ending too (issue 14, point 6): nothing changed, and why.
-    assert result.outputs == {"changed": "false", "results": "[]"}
+    refused = {"changed": "false", "results": "[]"}
+    assert result.outputs == (refused | {"drift": "[]"} if capacity else refused)
     assert result.summary.startswith("### ❌ Sieve scaling: nothing was sent")
     assert result.summary.count("\n- ") == len(errors)
 
@@ -332,7 +334,8 @@ def test_the_entrypoint_with_any_inputs_never_crashes_nor_sends_for_bad_inputs(
     assert result.returncode in {0, 1, 2, 3}, result.stdout
     if result.returncode == 2:
         assert sim.state.requests == []
-        check_input_errors(result)
+        capacity = any(given_inputs.get(n, "").strip() for n in ("capacity-file", "capacity"))
+        check_input_errors(result, capacity)
     else:
         assert not any(
             c.properties.get("title", "").startswith("sieve-action: input ")
@@ -452,14 +455,16 @@ def test_the_report_of_any_answers_round_trips_outputs_and_keeps_the_table(
                 gha.set_output(name, value)
         written = parse_output_file(path.read_bytes().decode())
     assert written == values  # every value comes back whole: nothing forged, nothing cut
-    assert set(written) == (set(OUTPUT_NAMES) if len(runs) == 1 else {"results"})
+    assert set(written) == (set(OUTPUT_NAMES) if len(runs) == 1 else {"results", "restored"})
     results = json.loads(written["results"])
     assert [r["changed"] for r in results] == [run.changed for run in runs]
     if len(runs) == 1:
         assert written["changed"] == ("true" if runs[0].changed else "false")
         assert written["version-id"] == scrub(runs[0].version_id or "")
     summary = console.scrub(report_summary.summary(runs, dry_run, console.secrets))
-    check_summary(summary, rows=9 if len(runs) == 1 else len(runs))
+    # One target: nine rows, and one on restoring when it failed.
+    one = 9 + (report_summary.restore_words(runs[0]) is not None)
+    check_summary(summary, rows=one if len(runs) == 1 else len(runs))
     assert KEY not in summary and all(KEY not in value for value in written.values())
 
 

@@ -193,7 +193,8 @@ def test_a_dry_run_reports_the_planned_bounds() -> None:
 def test_many_targets_set_only_results_in_input_order() -> None:
     runs = [changed_run("c"), failed_run("a", "boom"), changed_run("b", version="abc")]
     values = outputs(runs, dry_run=False, secrets=NONE)
-    assert set(values) == {"results"}
+    assert set(values) == {"results", "restored"}
+    assert values["restored"] == "false"
     results = json.loads(values["results"])
     assert [r["target"] for r in results] == ["acme/c@latest", "acme/a@latest", "acme/b@abc"]
     assert all(list(r) == RESULT_KEYS for r in results)
@@ -311,7 +312,8 @@ def test_summary_for_three_targets_has_one_row_each() -> None:
     assert len(rows) == 3
     for run, row in zip(runs, rows, strict=True):
         assert cell(run.target.label, NONE) in row
-        assert unescaped_pipes(row) == 8  # seven cells
+        assert unescaped_pipes(row) == 9  # eight cells: one failed, so a Restored column
+    assert "nothing to set back: the step raised no bound" in rows[1]
     assert "3 targets: 2 changed, 0 already as asked, 1 failed." in text
 
 
@@ -328,7 +330,7 @@ def test_summary_for_100_targets_with_long_errors_stays_small() -> None:
     assert size < 128 * 1024, size  # GitHub's limit is 1 MiB
     rows = table_rows(text)
     assert len(rows) == 100
-    assert all(unescaped_pipes(row) == 8 for row in rows)
+    assert all(unescaped_pipes(row) == 9 for row in rows)
 
 
 def test_closing_lines() -> None:

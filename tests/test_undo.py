@@ -68,7 +68,7 @@ def test_an_undo_sets_the_retired_versions_back_and_the_new_one_to_zero(
         (OLD, 0, 1),
         (OLDER, 0, 2),
     ]
-    assert set(result.outputs) == {"changed", "results"}
+    assert set(result.outputs) == {"changed", "results", "restored"}
     assert result.summary.startswith("### ✅ Undo of a promotion\n")
     assert "2 of 2 retired versions went back to their previous minimum" in result.summary
     assert f"| ✅ | acme/whisper | {OLD} | retired; back to minimum 1 | 0 → 1 | 2 | changed |" in (

@@ -72,8 +72,8 @@ OUTPUTS: dict[str, str] = {
     "says); `[]` without a smoke test.",
     "retired": "A JSON array of the earlier versions retired (in a dry run: that would "
     "be), each " + " and ".join(f"`{key}`" for key in RETIRED_KEYS) + "; `[]` when none.",
-    "restored": "`true` when a target failed after the step raised its bounds and they were "
-    "set back (`restore-on-failure`), else `false`.",
+    "restored": "`true` when a target (with `targets`, any of them) failed after the step "
+    "raised its bounds and they were set back (`restore-on-failure`), else `false`.",
     "results": "A JSON array with one object per target: "
     + ", ".join(f"`{key}`" for key in RESULT_KEYS)
     + "; `[]` when the inputs were refused. With `capacity-file` or `capacity`, one per "

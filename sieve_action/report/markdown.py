@@ -33,9 +33,14 @@ def markdown(value: object, secrets: Secrets, limit: int | None = None) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-def within_limit(head: list[str], table: list[str], tail: list[str]) -> str:
+def within_limit(
+    head: list[str],
+    table: list[str],
+    tail: list[str],
+    rest: str = "The `results` output holds every target.",
+) -> str:
     """The summary, its tables cut at a row so that it stays under
-    :data:`SUMMARY_LIMIT`, with a line saying what was cut."""
+    :data:`SUMMARY_LIMIT`, with a line saying what was cut and where the ``rest`` is."""
     text = "\n".join([*head, *table, *tail]) + "\n"
     if len(text.encode()) <= SUMMARY_LIMIT:
         return text
@@ -43,10 +48,7 @@ def within_limit(head: list[str], table: list[str], tail: list[str]) -> str:
     kept_table = _rows_within(table, budget)
     kept_tail = _rows_within(tail, budget)
     cut = (len(table) - len(kept_table)) + (len(tail) - len(kept_tail))
-    note = (
-        f"*{cut} rows are not shown: GitHub keeps a step summary under 1 MiB. "
-        "The `results` output holds every target.*"
-    )
+    note = f"*{cut} rows are not shown: GitHub keeps a step summary under 1 MiB. {rest}*"
     return "\n".join([*head, *kept_table, "", note, *kept_tail]) + "\n"
 
 

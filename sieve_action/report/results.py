@@ -114,8 +114,10 @@ def outputs(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> dict[
     values = {"results": json.dumps(entries)}
     if not runs:
         return {"changed": "false", **values}
+    # Any target's bounds set back after a failure: a fleet says so as one target does.
+    values["restored"] = _flag(any(run.restored == "restored" for run in runs))
     if any(run.undo for run in runs):  # an undo is a fleet that says whether it changed
-        return {"changed": "true" if any(run.changed for run in runs) else "false", **values}
+        return {"changed": _flag(any(run.changed for run in runs)), **values}
     if len(runs) != 1:
         return values
     run, result = runs[0], result_object(runs[0], dry_run)
@@ -139,11 +141,14 @@ def outputs(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> dict[
             "smoke-test-seconds": _text(smoke["seconds"] if smoke else None),
             "smoke-tests": json.dumps(secrets.scrub_json(_cases(run))),
             "retired": json.dumps(entries[0]["retired"]),
-            "restored": "true" if run.restored == "restored" else "false",
             "drift": "",  # a capacity step's (capacity_report.outputs)
         }
     )
     return values
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _version_json(version: Version | None, secrets: Secrets) -> str:

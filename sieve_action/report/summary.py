@@ -48,9 +48,9 @@ def _utc(stamp: str) -> str:
 
 def refused_summary(problems: Sequence[str], secrets: Secrets) -> str:
     """The summary of a step refused before any request: why, and that nothing changed."""
-    lines = ["### ❌ Sieve scaling: nothing was sent", ""]
-    lines += [f"- {cell(problem, secrets)}" for problem in problems]
-    return "\n".join(lines) + "\n"
+    head = ["### ❌ Sieve scaling: nothing was sent", ""]
+    bullets = [f"- {cell(problem, secrets)}" for problem in problems]
+    return within_limit(head, bullets, [], "The log has every error.")
 
 
 def summary(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> str:
@@ -72,17 +72,20 @@ def summary(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> str:
     ]
     smoke = any(run.smoke is not None for run in runs)
     retire = any(run.retire for run in runs)
-    extra = ["Smoke test"] * smoke + ["Earlier versions"] * retire
+    restore = _restore_column(runs)
+    extra = ["Smoke test"] * smoke + ["Earlier versions"] * retire + ["Restored"] * restore
     header = ["", "Target", "Version", "Build", "Min", "Max", *extra, "Note"]
     table = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    table += [_fleet_row(run, dry_run, secrets, smoke, retire) for run in runs]
+    table += [_fleet_row(run, dry_run, secrets, smoke, retire, restore) for run in runs]
     retired = [line for run in runs for line in _retired_rows(run, secrets)]
     if retired:
         retired = ["", _retired_heading(dry_run), "", *_RETIRED_HEADER, *retired]
     return within_limit(lines, table, retired)
 
 
-def _fleet_row(run: TargetRun, dry_run: bool, secrets: Secrets, smoke: bool, retire: bool) -> str:
+def _fleet_row(
+    run: TargetRun, dry_run: bool, secrets: Secrets, smoke: bool, retire: bool, restore: bool
+) -> str:
     cells = [
         _ICON[run.outcome],
         cell(run.target.label, secrets),
@@ -91,9 +94,28 @@ def _fleet_row(run: TargetRun, dry_run: bool, secrets: Secrets, smoke: bool, ret
         *(cell(text, secrets) for text in bounds_cells(run, dry_run)),
         *([cell(_smoke_text(run, dry_run), secrets)] if run.smoke else [" "] * smoke),
         *([cell(_retire_text(run, dry_run), secrets)] if run.retire else [" "] * retire),
+        *([cell(restore_words(run) or "", secrets)] * restore),
         cell(run.error or _change_note(run, dry_run), secrets),
     ]
     return "| " + " | ".join(cells) + " |"
+
+
+def _restore_column(runs: Sequence[TargetRun]) -> bool:
+    """Whether a table needs a Restored column: a target failed, or one has a word on
+    restoring (a dry run's "would go back")."""
+    return any(run.failed or run.restore_note for run in runs)
+
+
+def restore_words(run: TargetRun) -> str | None:
+    """Whether the bounds a failed target's step raised were set back, and why not when
+    they were not; a dry run's word on what would be; None for a target that passed."""
+    if run.restore_note is not None:
+        return run.restore_note
+    if not run.failed:
+        return None
+    if run.raised() is None:
+        return "nothing to set back: the step raised no bound"
+    return "not set back: restore-on-failure is false"
 
 
 def _change_note(run: TargetRun, dry_run: bool) -> str:
@@ -124,8 +146,9 @@ def _summary_one(run: TargetRun, dry_run: bool, title: str, secrets: Secrets) ->
             rows.append(("Smoke test cost", f"${run.smoke.cost:,.4f}, as Sieve reports it"))
     if run.retire:
         rows.append(("Earlier versions", _retire_text(run, dry_run)))
-    if run.restore_note is not None:
-        rows.append(("Restored" if run.restored != "would" else "On failure", run.restore_note))
+    restored = restore_words(run)
+    if restored is not None:
+        rows.append(("Restored" if run.restored != "would" else "On failure", restored))
     lines = [f"### {_ICON[run.outcome]} {title}", "", "| | |", "| --- | --- |"]
     lines += [f"| {name} | {cell(value, secrets)} |" for name, value in rows]
     if run.error:
@@ -229,6 +252,8 @@ def _retired_rows(run: TargetRun, secrets: Secrets) -> list[str]:
 
 
 def _changed(run: TargetRun, dry_run: bool) -> str:
+    if run.restored == "restored":
+        return "raised, then set back"
     if run.changed:
         return "would change" if dry_run else "yes"
     return "no (the edit failed)" if run.edit_due and not dry_run else "no"
@@ -250,7 +275,8 @@ def _undo_summary(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) ->
         "the version that replaced them got the bounds given.",
         "",
     ]
-    header = ["", "Function", "Version", "Part", "Min", "Max", "Note"]
+    restore = _restore_column(runs)
+    header = ["", "Function", "Version", "Part", "Min", "Max", *["Restored"] * restore, "Note"]
     table = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for run in runs:
         part = (
@@ -264,7 +290,8 @@ def _undo_summary(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) ->
             cell(run.version_id or run.target.version, secrets),
             cell(part, secrets),
             *(cell(text, secrets) for text in bounds_cells(run, dry_run)),
-            cell(run.error or run.restore_note or _change_note(run, dry_run), secrets),
+            *([cell(restore_words(run) or "", secrets)] * restore),
+            cell(run.error or _change_note(run, dry_run), secrets),
         ]
         table.append("| " + " | ".join(cells) + " |")
     return within_limit(lines, table, [])

@@ -129,6 +129,11 @@ def _set_bounds(ctx: Context, run: TargetRun) -> Edit:
         run.changed = True
         unmet = edit.unmet(run.current)
         if unmet is not None:
+            # What the step set is what Sieve's answer holds: a raise counts (and is set
+            # back) only when the answer holds it; a bound Sieve did not take is no change
+            # of anyone's to blame.
+            run.min_after = run.current.minimum_replicas
+            run.max_after = run.current.maximum_replicas
             # Sieve said yes but shows other bounds: the version may cost what the step
             # meant to stop, so this is a failure, not a note.
             run.fail(
