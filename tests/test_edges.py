@@ -104,3 +104,21 @@ def test_the_same_failure_gives_the_same_exit_code_through_both_edges(
     assert edge(inputs, tmp_path, monkeypatch) == expected
     seen = capsys.readouterr()
     assert KEY not in seen.out.replace(f"::add-mask::{KEY}", "") + seen.err
+
+
+@pytest.mark.parametrize(
+    "where", ["sieve_action.capacity.step.observe", "sieve_action.capacity.summary.summary"]
+)
+def test_a_bug_in_the_capacity_glue_ends_as_a_failure_with_outputs_and_summary(
+    where: str, sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("a bug in the capacity glue")
+
+    monkeypatch.setattr(where, broken)
+    sim.state.deploy("acme", "whisper")
+    inputs = {"api-key": KEY, "api-url": sim.url, "capacity": "functions: {acme/whisper: {min: 1}}"}
+    assert _through_the_action(inputs, tmp_path, monkeypatch) == EXIT_FAILED
+    outputs = (tmp_path / "GITHUB_OUTPUT").read_text()
+    assert "results<<" in outputs and "acme/whisper@latest" in outputs
+    assert (tmp_path / "GITHUB_STEP_SUMMARY").read_text().startswith("### ")
