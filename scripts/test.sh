@@ -9,8 +9,12 @@ python=${PYTHON:-python3}
 .venv/bin/pip install -q --disable-pip-version-check --no-deps .
 # Prism, for the contract tests (tests/contract), pinned by its lock file.
 npm ci --prefix tests/contract --no-audit --no-fund --loglevel=error
+# Mermaid's bundle and GitHub's Markdown style, for the browser tests (tests/browser).
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 # faketime, for the capacity tests that run the entrypoint under a faked clock.
 scripts/install-faketime.sh
+# Chromium, for the browser tests (they skip without it, except under CI=true).
+scripts/install-browser.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy --strict sieve_action testkit tests scripts bench ci/image/check_image.py ci/act/runnable_examples.py image/collect.py
