@@ -34,9 +34,7 @@ def test_the_committed_cut_is_the_package_s_description_for_the_operations_used(
 
 def test_the_cut_holds_the_four_operations_and_everything_they_reference() -> None:
     document = json.loads(GITHUB_SPEC.read_text())
-    operations = {
-        op["operationId"] for item in document["paths"].values() for op in item.values()
-    }
+    operations = {op["operationId"] for item in document["paths"].values() for op in item.values()}
     assert operations == set(OPERATIONS)
 
     def refs(value: Any) -> set[str]:

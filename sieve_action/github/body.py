@@ -147,6 +147,21 @@ class _Body:
                 high = middle - 1
         shown(low)
 
+    def cut_inside(self, index: int, limit: int, elsewhere: str) -> None:
+        """The most of part ``index``'s first line that fits, cut inside it: a part that
+        must stay whose first line alone is longer than the room."""
+        line = self.parts[index].text.split("\n", 1)[0]
+        self.notes[index] = f"_… the rest not shown: {elsewhere}._"
+        low, high = 0, len(line)
+        while low < high:
+            middle = (low + high + 1) // 2
+            self.shown[index] = line[:middle] + "…"
+            if length(self.text()) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        self.shown[index] = line[:low] + "…" if low else ""
+
 
 def fit(
     parts: Sequence[Part], tail: str, *, limit: int = MAX_BODY, elsewhere: str = ELSEWHERE
@@ -161,28 +176,24 @@ def fit(
         raise ValueError("the footer and marker alone take half the limit")
     cuttable = [i for i in reversed(range(len(parts))) if parts[i].cut is not Cut.NEVER]
     kept = [i for i in reversed(range(len(parts))) if parts[i].cut is Cut.NEVER]
-    for index in [*cuttable, *kept]:
+    for index in cuttable:
         if length(body.text()) <= limit:
             break
         part = parts[index]
         if part.cut is Cut.WHOLE:
             body.shown[index], body.notes[index] = "", _note(part, 1, elsewhere)
         else:
-            body.cut_lines(index, part.keep if part.cut is Cut.LINES else 0, limit, elsewhere)
-    for index in [*cuttable, *kept]:  # a table's header that still does not fit
-        if length(body.text()) > limit and body.shown[index]:
+            body.cut_lines(index, part.keep, limit, elsewhere)
+    for index in [*cuttable, *kept]:  # a table's header, then what must stay
+        if length(body.text()) <= limit:
+            break
+        if body.shown[index]:
             body.cut_lines(index, 0, limit, elsewhere)
-    text = body.text()
-    notes = [note for note in body.notes if note]
-    if length(text) > limit:  # a line longer than all the room: cut inside it
-        rest = f"_… the rest not shown: {elsewhere}._"
-        room = limit - length(SEP + rest + SEP + tail) - 1
-        head = text[: len(text) - len(SEP + tail)]
-        while length(head) > room:
-            head = head[: len(head) - (length(head) - room)]
-        text = SEP.join([head + "…", rest, tail])
-        notes.append(rest)
-    return Fitted(text, tuple(notes))
+        if not body.shown[index] and parts[index].cut is Cut.NEVER and parts[index].text:
+            body.cut_inside(index, limit, elsewhere)
+    if length(body.text()) > limit:  # only notes left, and too many of them
+        return Fitted(SEP.join([f"_… not shown: {elsewhere}._", tail]), (elsewhere,))
+    return Fitted(body.text(), tuple(note for note in body.notes if note))
 
 
 def compose(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 from ..api.http import Service
@@ -32,7 +31,7 @@ BUSY_STATUSES = frozenset({500, 502, 503, 504})
 API_URL_VARIABLE = "GITHUB_API_URL"
 
 
-def github_retry(answer: Answer, now: Callable[[], float] = time.time) -> Retryable | None:
+def github_retry(answer: Answer) -> Retryable | None:
     """A rate limit (always unsent: GitHub did not act on it) or a 5xx, with its wait."""
     status, headers = answer.status, answer.headers
     after = parse_retry_after(headers.get("Retry-After"))
@@ -44,7 +43,7 @@ def github_retry(answer: Answer, now: Callable[[], float] = time.time) -> Retrya
         return Retryable(f"HTTP {status}: GitHub's secondary rate limit", after, unsent=True)
     if headers.get("x-ratelimit-remaining", "").strip() == "0":
         reset = headers.get("x-ratelimit-reset", "").strip()
-        wait = max(0.0, int(reset) - now()) if reset.isascii() and reset.isdigit() else None
+        wait = max(0.0, int(reset) - time.time()) if reset.isascii() and reset.isdigit() else None
         return Retryable(
             f"HTTP {status}: the token's GitHub rate limit is used up",
             SECONDARY_WAIT if wait is None else wait,
