@@ -1,15 +1,25 @@
 """Every error a step can end with, and the exit code each one gives.
 
-The tree (each class is defined here; the client raises the Sieve ones)::
+The tree (each class is defined here; each service's client raises its own)::
 
     SieveActionError
     ├── InputErrors            bad inputs, every one found in one pass       exit 2
     ├── UnusableEnvironment    a proxy variable or SSL_CERT_FILE unusable    exit 2
-    ├── SieveError             a failure at Sieve a person has to act on     exit 1
-    │   ├── RetriesExhausted   transient failures past the retry policy
-    │   └── AnswerTooLarge     an answer over the size cap once decompressed
+    ├── ServiceError           a failure at a service a person has to act on
+    │   ├── SieveError         at Sieve                                      exit 1
+    │   │   ├── RetriesExhausted  transient failures past the retry policy
+    │   │   └── AnswerTooLarge    an answer over the size cap once decompressed
+    │   └── GitHubError        at GitHub's API (the pull request's comment): never
+    │       │                  a step's failure, its caller says what it means
+    │       └── NotPermitted   the token may not do this (403: a fork's read-only
+    │                          GITHUB_TOKEN, or no `pull-requests: write`)
     ├── BoundsConflict         one bound given contradicts the other's value exit 1
     └── Cancelled              the step is being cancelled (SIGTERM, SIGINT) exit 128+N
+
+``except SieveError`` never catches GitHub's failures, nor ``except GitHubError``
+Sieve's: each reads as its own service's. GitHub's retries and size cap end in a plain
+:class:`GitHubError` whose words say which (its caller treats every GitHub failure but
+``NotPermitted`` alike).
 
 A wait that runs out is not an exception but an ending (exit 3); anything else raised
 is a bug, reported as one annotation with a folded traceback, and exits 1. The exit
@@ -86,27 +96,46 @@ class UnusableEnvironment(SieveActionError):
     variable, ``SSL_CERT_FILE``); the message names it. Found before any request."""
 
 
-class SieveError(SieveActionError):
-    """A failure at Sieve that a person has to act on; the message says how. ``status``
-    is Sieve's HTTP status, when the failure is an answer."""
+class ServiceError(SieveActionError):
+    """A failure at a service the step talks to that a person has to act on; the
+    message says how. ``status`` is the service's HTTP status, when it answered."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
 
 
+class SieveError(ServiceError):
+    """A failure at Sieve that a person has to act on; the message says how."""
+
+
 class RetriesExhausted(SieveError):
     """Transient failures went on past the retry policy's attempts or time."""
 
 
+def too_large_words(service: str, cap: int, usual: str) -> str:
+    """An answer over the size cap, in words: which service, the cap, what it usually is."""
+    return (
+        f"{service}'s answer is larger than {cap // 1024} KiB once decompressed; {usual}, "
+        f"so something between the runner and {service} is sending something else"
+    )
+
+
 class AnswerTooLarge(SieveError):
-    """An answer larger than the size cap once decompressed."""
+    """An answer from Sieve larger than the size cap once decompressed."""
 
     def __init__(self, cap: int) -> None:
-        super().__init__(
-            f"Sieve's answer is larger than {cap // 1024} KiB once decompressed; a version "
-            "is a few KB, so something between the runner and Sieve is sending something else"
-        )
+        super().__init__(too_large_words("Sieve", cap, "a version is a few KB"))
+
+
+class GitHubError(ServiceError):
+    """A failure at GitHub's API (reading the pull request, listing or writing its
+    comment); the message says what GitHub answered and what to do."""
+
+
+class NotPermitted(GitHubError):
+    """GitHub refused the token this (403, not a rate limit): a pull request from a fork
+    gets a read-only ``GITHUB_TOKEN``, and a job without ``pull-requests: write`` too."""
 
 
 class BoundsConflict(SieveActionError):

@@ -1,13 +1,14 @@
 """The package's layers: imports run one way and never in a circle, each folder says what
 it owns, and no module grows past what one read takes.
 
-Edges (``action``, ``cli``) → ``driver`` → ``capacity`` → ``report`` → ``scaling`` →
-``api`` and ``contract`` (which never import each other) → ``console`` → ``errors``,
-``secrets`` and the package's version. A module may import its own folder and anything
-below its layer, never a layer above or beside it. ``capacity`` (PyYAML, zones, holidays)
-is imported only by the driver and the edges, inside a function or for types, so that no
-other step pays for it. Imports are read with ``ast``: every import counts, those inside
-functions and under ``TYPE_CHECKING`` too.
+Edges (``action``, ``cli``) → ``driver`` → ``capacity`` → ``report`` → ``scaling`` and
+``github`` (which never import each other) → ``api`` and ``contract`` (nor these) →
+``console`` → ``errors``, ``secrets`` and the package's version. A module may import its
+own folder and anything below its layer, never a layer above or beside it; ``github``
+imports only ``api``, ``errors`` and ``secrets`` (``ONLY``). ``capacity`` (PyYAML, zones,
+holidays) is imported only by the driver and the edges, inside a function or for types,
+so that no other step pays for it. Imports are read with ``ast``: every import counts,
+those inside functions and under ``TYPE_CHECKING`` too.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ LAYERS: dict[str, int] = {
     "sieve_action.api": 2,
     "sieve_action.contract": 2,
     "sieve_action.scaling": 3,
+    "sieve_action.github": 3,  # beside scaling: the pull request's comment
     "sieve_action.report": 4,
     "sieve_action.capacity": 5,
     "sieve_action.driver": 6,
@@ -40,6 +42,12 @@ LAYERS: dict[str, int] = {
 #: Who may import the capacity folder, and only lazily (in a function, or for types).
 CAPACITY = "sieve_action.capacity"
 CAPACITY_IMPORTERS = {"sieve_action.driver", "sieve_action.action", "sieve_action.cli"}
+#: Units that import only these (besides their own folder), though more lie below them.
+ONLY: dict[str, frozenset[str]] = {
+    "sieve_action.github": frozenset(
+        {"sieve_action", "sieve_action.api", "sieve_action.errors", "sieve_action.secrets"}
+    ),
+}
 MAX_LINES = 450
 
 
@@ -125,6 +133,8 @@ def wrong_way(root: Path) -> list[str]:
         where = f"{item.source}:{item.line} imports {item.target}"
         if source != target and LAYERS[target] >= LAYERS[source]:
             problems.append(f"{where}: {target} is not below {source}")
+        elif source != target and source in ONLY and target not in ONLY[source]:
+            problems.append(f"{where}: {source} imports only {', '.join(sorted(ONLY[source]))}")
         if target == CAPACITY and source != CAPACITY:
             if item.source not in CAPACITY_IMPORTERS:
                 problems.append(f"{where}: only the driver and the edges import capacity")
@@ -180,7 +190,7 @@ def test_every_module_belongs_to_a_layer() -> None:
     for name in modules(ROOT):
         assert unit(name) in LAYERS, name
     folders = {p.parent.name for p in (ROOT / PACKAGE).glob("*/__init__.py")}
-    assert folders == {"api", "contract", "scaling", "report", "capacity"}
+    assert folders == {"api", "contract", "scaling", "github", "report", "capacity"}
 
 
 def test_imports_run_one_way() -> None:
@@ -195,7 +205,7 @@ def test_no_module_is_over_450_lines() -> None:
     assert too_long(ROOT) == []
 
 
-@pytest.mark.parametrize("folder", ["api", "contract", "scaling", "report", "capacity"])
+@pytest.mark.parametrize("folder", ["api", "contract", "scaling", "github", "report", "capacity"])
 def test_each_folder_says_what_it_owns_and_what_it_may_import(folder: str) -> None:
     face = ast.get_docstring(ast.parse((ROOT / PACKAGE / folder / "__init__.py").read_text()))
     assert face, folder
@@ -227,6 +237,15 @@ def test_the_checks_find_a_planted_upward_import(copy: Path) -> None:
 def test_the_checks_find_a_planted_sideways_import(copy: Path) -> None:
     _plant(copy, "api/shape.py", "from ..contract.rules import fail")
     assert any("contract is not below sieve_action.api" in p for p in wrong_way(copy))
+
+
+def test_the_checks_find_github_importing_scaling_or_the_inputs(copy: Path) -> None:
+    assert wrong_way(copy) == []
+    _plant(copy, "github/comment.py", "from ..scaling.record import TargetRun")
+    _plant(copy, "github/body.py", "from ..contract.inputs import Inputs")
+    found = wrong_way(copy)
+    assert any("github.comment" in p and "scaling is not below" in p for p in found), found
+    assert any("github.body" in p and "imports only" in p for p in found), found
 
 
 def test_the_checks_find_capacity_imported_eagerly_or_from_below(copy: Path) -> None:

@@ -1,5 +1,7 @@
-"""One operation as the client sends it, and what an attempt can end in besides an
-answer: a failure worth another try (:class:`Transient`), or a long poll still held.
+"""One operation as a client sends it, and what an attempt can end in besides an
+answer: a failure worth another try (:class:`Transient`), or a long poll still held; an
+answer that is worth another try (:class:`Retryable`) or a refusal (:class:`Refusal`),
+as a service's own rules (:class:`~.http.Service`) read them.
 
 The retry log line is written through ``stamina``'s instrumentation (:func:`log_retry`),
 to the log of the client that made the request.
@@ -32,8 +34,8 @@ class Transient(Exception):
         super().__init__(f"{what}: {reason}")
         self.what = what
         self.reason = reason
-        #: Sieve surely did not act on the request: safe to send again even when it is
-        #: not idempotent.
+        #: The service surely did not act on the request: safe to send again even when
+        #: it is not idempotent.
         self.unsent = unsent
         self.attempts = attempts
         self.log = log
@@ -65,7 +67,7 @@ class Request:
     params: Mapping[str, int | float] | None = None
     #: Safe to send twice (reads; edits set absolute values).
     idempotent: bool = True
-    #: What Sieve calls the thing in a 404 ("Sieve has no <kind> …").
+    #: What the service calls the thing in a 404 ("Sieve has no <kind> …").
     kind: str = "function version"
     #: This request's own deadline in seconds (else the policy's).
     deadline: float | None = None
@@ -77,8 +79,31 @@ class Request:
     once: bool = False
 
 
+@dataclass(frozen=True)
+class Retryable:
+    """An answer worth another try, in the service's words: why, how long it asked to
+    wait (None: the policy's backoff), and whether it surely did not act on it."""
+
+    reason: str
+    after: float | None = None
+    unsent: bool = False
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An error answer, for the service to word: its status, the request, the body
+    decoded and scrubbed (``data``; None when it was not JSON, then ``text`` holds it,
+    scrubbed and short) and the URL asked (scrubbed)."""
+
+    status: int
+    request: Request
+    data: Any
+    text: str | None
+    url: str
+
+
 def log_retry(details: stamina.instrumentation.RetryDetails) -> None:
-    """The ``stamina`` retry hook: one line per retry of a Sieve request, written to the
+    """The ``stamina`` retry hook: one line per retry of a request, written to the
     log of the client that made it (hooks are process-wide; clients are not).
 
     Installed once, at the edge: ``stamina.instrumentation.set_on_retry_hooks([log_retry])``.

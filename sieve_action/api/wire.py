@@ -1,6 +1,6 @@
 """What crosses the wire, in both directions: request paths built from names, a body
-read within its size cap, a ``Retry-After`` header in seconds, and an error answer in
-words a person can act on. Free of the client's state, so each can be tested alone.
+read within its size cap, a ``Retry-After`` header in seconds, and Sieve's error answers
+in words a person can act on. Free of the client's state, so each can be tested alone.
 """
 
 from __future__ import annotations
@@ -14,7 +14,25 @@ from urllib.parse import quote
 
 import httpx
 
-from ..errors import AnswerTooLarge, SieveError
+from ..errors import SieveError
+from .policy import RETRY_STATUSES
+from .request import Answer, Refusal, Retryable
+
+
+class OverCap(Exception):
+    """An answer past the size cap (``cap`` bytes); the exchange words it for its service."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(cap)
+        self.cap = cap
+
+
+class UnaskedEncoding(Exception):
+    """An answer in a content encoding the client did not ask for (``encoding``)."""
+
+    def __init__(self, encoding: str) -> None:
+        super().__init__(encoding)
+        self.encoding = encoding
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -35,23 +53,22 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 
 def read_body(response: httpx.Response, cap: int) -> bytes:
-    """The body, decompressed, or :class:`SieveError` once it passes ``cap`` bytes.
+    """The body, decompressed, or :class:`OverCap` once it passes ``cap`` bytes
+    (:class:`UnaskedEncoding` for an encoding other than gzip).
 
     httpx decodes gzip a network chunk at a time, and one chunk can expand a
     thousandfold; decoding here, with ``max_length``, keeps memory under the cap.
     """
     if response.is_stream_consumed:  # made in memory (httpx.MockTransport): already read
         if len(response.content) > cap:
-            raise AnswerTooLarge(cap)
+            raise OverCap(cap)
         return response.content
     declared = response.headers.get("Content-Length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > cap:
-        raise AnswerTooLarge(cap)
+        raise OverCap(cap)
     encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in {"identity", "", "gzip", "x-gzip"}:
-        raise SieveError(
-            f"Sieve's answer is encoded as {encoding!r}, which the action did not ask for"
-        )
+        raise UnaskedEncoding(encoding)
     inflate = zlib.decompressobj(zlib.MAX_WBITS | 16) if "gzip" in encoding else None
     body = bytearray()
     for chunk in response.iter_raw():
@@ -60,12 +77,12 @@ def read_body(response: httpx.Response, cap: int) -> bytes:
             out = inflate.decompress(data, cap + 1 - len(body))
             body += out
             if len(body) > cap:
-                raise AnswerTooLarge(cap)
+                raise OverCap(cap)
             data = inflate.unconsumed_tail
         if inflate is None:
             body += data
         if len(body) > cap:
-            raise AnswerTooLarge(cap)
+            raise OverCap(cap)
     return bytes(body)
 
 
@@ -146,3 +163,25 @@ def status_message(status: int, what: str, kind: str, detail: str) -> str:
     if status == 400:
         return f"Sieve refused the values for `{what}` (400): {detail}"
     return f"Sieve answered HTTP {status} for `{what}`: {detail}"
+
+
+def sieve_retry(answer: Answer) -> Retryable | None:
+    """Sieve busy or failing for now (429, 5xx), with the wait it asked for; a 429 was
+    refused, not taken."""
+    status = answer.status
+    if status not in RETRY_STATUSES:
+        return None
+    after = parse_retry_after(answer.headers.get("Retry-After"))
+    return Retryable(f"HTTP {status}", after, unsent=status == 429)
+
+
+def sieve_refusal(refusal: Refusal) -> SieveError:
+    """Sieve's error answer as a :class:`SieveError` that says what to do."""
+    request, status = refusal.request, refusal.status
+    detail = refusal.text if refusal.text is not None else error_detail(refusal.data)
+    if status == 404 and not sieve_missing(refusal.data):
+        return SieveError(
+            no_endpoint(refusal.url, request.kind, detail or "no detail given"), status
+        )
+    message = status_message(status, request.what, request.kind, detail or "no detail given")
+    return SieveError(message, status)

@@ -157,13 +157,21 @@ class PrismProcess:
             line for line in self.log()[since:].splitlines() if any(c in line for c in COMPLAINTS)
         ]
 
-    def sync(self, api_key: str, timeout: float = 10.0) -> None:
+    def sync(
+        self,
+        api_key: str,
+        timeout: float = 10.0,
+        *,
+        path: str = "/v2/functions/prism-sync/{token}/versions/latest",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """Send a harmless request and wait for its log line: everything Prism logged for
-        earlier requests (some lines follow the answer) is in the log file by then."""
+        earlier requests (some lines follow the answer) is in the log file by then.
+        ``path`` (with ``{token}``) and ``headers``: a request another document allows."""
         token = f"prism-sync-{uuid.uuid4().hex}"
         httpx.get(
-            f"{self.url}/v2/functions/prism-sync/{token}/versions/latest",
-            headers={"X-API-Key": api_key},
+            self.url + path.format(token=token),
+            headers={"X-API-Key": api_key} if headers is None else headers,
             timeout=timeout,
         )
         deadline = time.monotonic() + timeout
@@ -216,12 +224,16 @@ class Exchange:
 class Tap:
     """A transparent HTTP relay in front of Prism that keeps every answer's status,
     ``sl-violations`` header and body. ``prefer(method, path)`` may add a ``Prefer``
-    header (Prism mock: which documented status to answer)."""
+    header (Prism mock: which documented status to answer), ``accept`` replace the
+    ``Accept`` header."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
         self.exchanges: list[Exchange] = []
         self.prefer: Callable[[str, str], str | None] = lambda _method, _path: None
+        #: An ``Accept`` header sent instead of the client's (Prism's mock knows only the
+        #: media types a document lists).
+        self.accept: str | None = None
         self._lock = threading.Lock()
         self._http = httpx.Client(base_url=upstream, timeout=30.0)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -267,6 +279,9 @@ class Tap:
             def do_DELETE(self) -> None:
                 self._relay()
 
+            def do_PATCH(self) -> None:
+                self._relay()
+
             def _relay(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -274,6 +289,9 @@ class Tap:
                 prefer = tap.prefer(self.command, self.path)
                 if prefer:
                     headers["Prefer"] = prefer
+                if tap.accept is not None:
+                    headers = {k: v for k, v in headers.items() if k.lower() != "accept"}
+                    headers["Accept"] = tap.accept
                 answer = tap._http.request(
                     self.command, self.path, content=body or None, headers=headers
                 )
