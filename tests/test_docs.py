@@ -29,7 +29,7 @@ ACTION: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text())
 EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
 
 
-EXCERPT = re.compile(r"<!-- excerpt: (examples/[\w.-]+) -->\n```yaml\n(.*?)```\n", re.S)
+EXCERPT = re.compile(r"<!-- excerpt: (examples/[\w./-]+) -->\n```yaml\n(.*?)```\n", re.S)
 
 
 def test_readme_excerpts_are_parts_of_the_example_files() -> None:
