@@ -29,8 +29,8 @@ BASH = shutil.which("bash") or "/bin/bash"
 
 
 def job() -> dict[str, Any]:
-    jobs: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
-    return jobs["scale-down"]
+    found: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())["scale-down"]
+    return found
 
 
 def fresh_venv(where: Path) -> dict[str, str]:
