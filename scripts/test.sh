@@ -7,10 +7,13 @@ python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements/test.txt
 .venv/bin/pip install -q --disable-pip-version-check --no-deps .
-# Prism, for the contract tests (tests/contract), pinned by its lock file.
+# Prism, for the contract tests (tests/contract), and gitlab-ci-local, which runs the
+# GitLab component (tests/test_gitlab_component.py), each pinned by its lock file.
 npm ci --prefix tests/contract --no-audit --no-fund --loglevel=error
-# faketime, for the capacity tests that run the entrypoint under a faked clock.
-scripts/install-faketime.sh
+npm ci --prefix ci/gitlab --no-audit --no-fund --loglevel=error
+# faketime, for the capacity tests that run the entrypoint under a faked clock, and rsync,
+# which gitlab-ci-local copies a job's files with (Debian's, when run as root).
+scripts/install-debian.sh faketime rsync
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy --strict sieve_action testkit tests scripts bench ci/image/check_image.py ci/act/runnable_examples.py image/collect.py
