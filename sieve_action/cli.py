@@ -27,8 +27,6 @@ from .contract.outputs import CLI_JSON_KEYS
 from .contract.rules import MISSING_KEY
 from .driver import Edge, StepResult, output_values, run_step
 from .errors import BadInput, ExitCode, exit_codes_text
-from .report.dotenv import dotenv
-from .report.junit import junit_xml
 from .report.lines import closing_line
 from .report.results import results
 
@@ -221,7 +219,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def write_reports(args: argparse.Namespace, console: Console, result: StepResult) -> bool:
     """The reports asked for by ``--dotenv`` and ``--junit``, on every ending; False when
-    one could not be written (a later job would miss it, so the step fails)."""
+    one could not be written (a later job would miss it, so the step fails). Their
+    modules load only when asked for."""
+    from .report.junit import junit_xml
+
     written = True
     reports: list[tuple[str, Path | None, Callable[[], str]]] = [
         ("--dotenv", args.dotenv, lambda: _dotenv_text(console, result)),
@@ -239,6 +240,8 @@ def write_reports(args: argparse.Namespace, console: Console, result: StepResult
 
 
 def _dotenv_text(console: Console, result: StepResult) -> str:
+    from .report.dotenv import dotenv
+
     values = output_values(result, console.secrets)
     report = dotenv({name: console.printable(value) for name, value in values.items()})
     if report.left_out:

@@ -209,4 +209,3 @@ def test_the_component_runs_under_gitlab_ci_local(tmp_path: Path) -> None:
         ).read_text()
     )
     assert undone["SIEVE_CHANGED"] == "true"
-    assert seconds < 60, f"the gitlab-ci-local run took {seconds:.0f} s"

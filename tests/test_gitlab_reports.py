@@ -175,3 +175,25 @@ def test_the_junit_report_is_xml_whatever_sieve_said(
     message = failure.get("message") or ""
     assert message.startswith("it ended `error`: ")
     assert message.endswith(" end" if error != "plain" else "plain")
+
+
+def test_the_key_in_sieve_s_answers_reaches_neither_report(sim: Simulator, tmp_path: Path) -> None:
+    """Sieve's answers are scrubbed before either report formats them: the dotenv's `$$`
+    escaping and the XML's escaping come after."""
+    version = sim.state.functions[("acme", "whisper")].versions[0]
+    version.extra = {"note": f"made with {KEY} and $HOME"}
+    sim.state.functions[("acme", "whisper")].jobs = JobScript(
+        outputs=[{"type": "str", "data": f"<{KEY}> & more"}]
+    )
+    env, xml = tmp_path / "sieve.env", tmp_path / "junit.xml"
+    cases = json.dumps([{"name": "echo", "inputs": {"a": 1}, "expect": [{"data": "x"}]}])
+    proc = cli(sim, "--owner", "acme", "--function", "whisper", "--smoke-test", cases,
+               "--poll-interval", "0.05", "--dotenv", str(env), "--junit", str(xml))  # fmt: skip
+    assert proc.returncode == 1
+    assert KEY not in env.read_text() + xml.read_text()
+    variables = read_as_gitlab(env.read_text())
+    assert json.loads(variables["SIEVE_VERSION"])["note"] == "made with *** and $HOME"
+    [case] = ET.fromstring(xml.read_text()).iter("testcase")
+    failure = case.find("failure")
+    assert failure is not None
+    assert "***" in (failure.get("message") or "")
