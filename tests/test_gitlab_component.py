@@ -209,3 +209,20 @@ def test_the_component_runs_under_gitlab_ci_local(tmp_path: Path) -> None:
         ).read_text()
     )
     assert undone["SIEVE_CHANGED"] == "true"
+
+
+def test_the_user_page_says_what_the_component_declares() -> None:
+    """docs/gitlab.md describes the inputs' types and the component's own inputs by hand:
+    each statement checked against the component."""
+    page = (ROOT / "docs" / "gitlab.md").read_text()
+    typed = page.split("**Inputs**")[1].split("| Input |")[0]
+    for name, value in declared().items():
+        if value["type"] == "number":
+            assert f"`{name}`" in typed, name
+        for option in value.get("options", []):
+            assert f"`{name}` offers" in typed and f"`{option}`" in typed, name
+    rows = re.findall(r"^\| `([\w-]+)` \| (.+?) \|", page, re.M)
+    assert rows == [
+        (name, "(required)" if value is None else f"`{value}`")
+        for name, value, _ in gitlab_component.OWN_INPUTS
+    ]
