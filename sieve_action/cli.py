@@ -221,12 +221,10 @@ def write_reports(args: argparse.Namespace, console: Console, result: StepResult
     """The reports asked for by ``--dotenv`` and ``--junit``, on every ending; False when
     one could not be written (a later job would miss it, so the step fails). Their
     modules load only when asked for."""
-    from .report.junit import junit_xml
-
     written = True
     reports: list[tuple[str, Path | None, Callable[[], str]]] = [
         ("--dotenv", args.dotenv, lambda: _dotenv_text(console, result)),
-        ("--junit", args.junit, lambda: junit_xml(result.runs, console.secrets)),
+        ("--junit", args.junit, lambda: _junit_text(console, result)),
     ]
     for name, path, make in reports:
         if path is None:
@@ -246,10 +244,16 @@ def _dotenv_text(console: Console, result: StepResult) -> str:
     report = dotenv({name: console.printable(value) for name, value in values.items()})
     if report.left_out:
         console.warning(
-            "The dotenv report leaves out " + "; ".join(report.left_out) + ": GitLab would refuse "
-            "them; --json prints every result."
+            "The dotenv report leaves out " + "; ".join(report.left_out) + ": GitLab would "
+            "refuse the report with them."
         )
     return report.text
+
+
+def _junit_text(console: Console, result: StepResult) -> str:
+    from .report.junit import junit_xml
+
+    return junit_xml(result.runs, console.secrets)
 
 
 def print_result(out: TextIO, console: Console, result: StepResult, *, as_json: bool) -> None:
