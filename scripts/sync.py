@@ -1,6 +1,7 @@
 """Write what is derived from what the code declares: the ``inputs:`` and ``outputs:`` of
-``action.yml``, and the README's tables of inputs, outputs and exit codes and its
-paragraphs of input rules and retries.
+``action.yml``, the README's tables of inputs, outputs and exit codes and its
+paragraphs of input rules and retries, and the GitLab component
+(``templates/sieve-action.yml``, made by ``scripts/gitlab_component.py``).
 
     python scripts/sync.py           # rewrite them
     python scripts/sync.py --check   # exit 1 if any differs (tests/test_docs.py does this)
@@ -32,6 +33,7 @@ except ImportError:  # started outside the venv
         ) from None
     os.execv(venv, [str(venv), *sys.argv])  # noqa: S606 - the same script, in the venv
 
+from scripts import gitlab_component  # noqa: E402
 from sieve_action.api.policy import RetryPolicy  # noqa: E402
 from sieve_action.contract import rules  # noqa: E402
 from sieve_action.contract.inputs import spec  # noqa: E402
@@ -151,8 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only tell whether they differ")
     check = parser.parse_args(argv).check
     stale = []
-    for path, make in ((ACTION_YML, action_yml), (README, readme)):
-        text = path.read_text()
+    made = (
+        (ACTION_YML, action_yml),
+        (README, readme),
+        (gitlab_component.TEMPLATE, lambda _: gitlab_component.template()),
+    )
+    for path, make in made:
+        text = path.read_text() if path.exists() else ""
         wanted = make(text)
         if wanted != text:
             stale.append(path.name)

@@ -11,9 +11,8 @@ import github_action_utils as gha
 from .api.tls import PendingContext
 from .console import Console
 from .contract.inputs import INPUT_NAMES
-from .driver import Edge, StepResult, run_step
+from .driver import Edge, StepResult, output_values, run_step
 from .report.lines import closing_line
-from .report.results import outputs
 from .report.summary import refused_summary, summary
 
 
@@ -53,14 +52,7 @@ def write_report(console: Console, result: StepResult, environ: Mapping[str, str
     # made encodable (Sieve's text may hold a lone surrogate).
     if "GITHUB_OUTPUT" in environ:
         try:
-            values = outputs(runs, dry_run, console.secrets)
-            if result.capacity is not None:
-                from .capacity.summary import capacity_outputs
-
-                values.update(capacity_outputs(result.capacity, dry_run, console.secrets))
-            elif result.capacity_step:
-                values["drift"] = "[]"  # refused, or failed before it saw any bounds
-            for name, value in values.items():
+            for name, value in output_values(result, console.secrets).items():
                 gha.set_output(name, console.printable(value))
         except OSError as problem:
             written = False

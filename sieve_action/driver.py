@@ -43,12 +43,13 @@ from .errors import (
     InputErrors,
     UnusableEnvironment,
 )
-from .report.results import output_warnings
+from .report.results import output_warnings, outputs
 from .scaling.context import Context
 from .scaling.fleet import scale_fleet, settle_all
 from .scaling.record import TargetRun, exit_code
 from .scaling.undo import undo_fleet, undo_runs
 from .scaling.waiting import Clock, RealClock
+from .secrets import Secrets
 
 if TYPE_CHECKING:  # a capacity step's modules (YAML, zones) load only for one
     from .capacity.model import Schedule
@@ -176,6 +177,18 @@ def _publish(edge: Edge, result: StepResult, console: Console) -> bool:
         console.bug(error)
         edge.publish(replace(result, capacity=None, code=result.code or ExitCode.FAILED))
         return False
+
+
+def output_values(result: StepResult, secrets: Secrets) -> dict[str, str]:
+    """The step's outputs by name (a null is the empty string), a capacity step's too."""
+    values = outputs(result.runs, result.dry_run, secrets)
+    if result.capacity is not None:
+        from .capacity.summary import capacity_outputs
+
+        values.update(capacity_outputs(result.capacity, result.dry_run, secrets))
+    elif result.capacity_step:
+        values["drift"] = "[]"  # refused, or failed before it saw any bounds
+    return values
 
 
 def client_for(

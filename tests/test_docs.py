@@ -29,13 +29,17 @@ ACTION: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text())
 EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
 
 
-EXCERPT = re.compile(r"<!-- excerpt: (examples/[\w.-]+) -->\n```yaml\n(.*?)```\n", re.S)
+EXCERPT = re.compile(r"<!-- excerpt: (examples/[\w./-]+) -->\n```yaml\n(.*?)```\n", re.S)
 
 
 def test_readme_excerpts_are_parts_of_the_example_files() -> None:
-    """Each excerpt, as shown (dedented), is a run of whole lines of its file."""
+    """Each excerpt, as shown (dedented), is a run of whole lines of its file; the user
+    pages' (docs/) too."""
     excerpts = EXCERPT.findall(README)
-    assert len(excerpts) >= 4
+    assert len(excerpts) >= 5
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        excerpts += EXCERPT.findall(page.read_text())
+    assert "examples/gitlab/component.gitlab-ci.yml" in dict(excerpts)
     for name, shown in excerpts:
         lines = (ROOT / name).read_text().splitlines(keepends=True)
         size = shown.count("\n")
@@ -123,7 +127,12 @@ def test_action_yml_runs_the_dockerfile_as_a_docker_action() -> None:
 
 def test_the_commands_the_docs_give_exist() -> None:
     contributing = (ROOT / "CONTRIBUTING.md").read_text()
-    for command in ("scripts/demo.sh", "scripts/test.sh", "python scripts/sync.py"):
+    for command in (
+        "scripts/demo.sh",
+        "scripts/simulate.sh",
+        "scripts/test.sh",
+        "python scripts/sync.py",
+    ):
         assert f"$ {command}" in contributing, command
         assert (ROOT / command.split()[-1]).exists()
     assert "bash scripts/test.sh" in (ROOT / ".ci" / "run").read_text()

@@ -264,9 +264,10 @@ class Inputs:
         "undo",
         "",
         "Undo a promotion: the `retired` output (JSON) of the step that promoted a version, or "
-        "its `results` output. Each version listed gets its minimum replicas back "
-        "(`previous_min_replicas`); the version that replaced them (the target given as usual, "
-        "or each `results` entry's `version_id`) gets `min-replicas` and `max-replicas`. "
+        "its `results` output (from the CLI: its whole `--json` output). Each version listed "
+        "gets its minimum replicas back (`previous_min_replicas`); the version that replaced "
+        "them (the target given as usual, or each `results` entry's `version_id`) gets "
+        "`min-replicas` and `max-replicas`. "
         "Refused, with nothing changed, when a listed version no longer exists. Cannot be "
         "combined with `targets`, `retire-previous` or `smoke-test`.",
         "JSON",

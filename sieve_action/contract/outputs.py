@@ -85,3 +85,15 @@ OUTPUTS: dict[str, str] = {
     "bounds started to hold, ISO 8601 UTC, or null); `[]` when none. Empty otherwise.",
 }
 OUTPUT_NAMES = tuple(OUTPUTS)
+
+#: The CLI's ``--json`` document: its keys, in order, and what each holds. ``--undo-file``
+#: takes the whole document back (its ``results``).
+CLI_JSON_KEYS: dict[str, str] = {
+    "exit_code": "the exit code",
+    "dry_run": "whether it was a dry run",
+    "results": "the `results` output",
+    "problems": "what was refused before any request, in words",
+    "drift": "a capacity step's `drift` output (only for one)",
+}
+#: The keys every ``--json`` document has (``drift`` is a capacity step's).
+CLI_JSON_ALWAYS = ("exit_code", "dry_run", "results", "problems")

@@ -12,6 +12,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -134,13 +135,20 @@ def parse_concurrency(value: str, quote: Quote) -> int:
     return int(value)
 
 
-def one_of(*choices: str) -> Rule:
-    def rule(value: str, quote: Quote) -> str:
-        if value not in choices:
-            raise fail(f"must be one of {', '.join(choices)}, got {quote(value)}")
+@dataclass(frozen=True)
+class OneOf:
+    """The rule of an input with a few choices (the GitLab component offers them)."""
+
+    choices: tuple[str, ...]
+
+    def __call__(self, value: str, quote: Quote) -> str:
+        if value not in self.choices:
+            raise fail(f"must be one of {', '.join(self.choices)}, got {quote(value)}")
         return value
 
-    return rule
+
+def one_of(*choices: str) -> OneOf:
+    return OneOf(choices)
 
 
 def parse_api_url(value: str, quote: Quote) -> str:

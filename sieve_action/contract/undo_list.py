@@ -1,12 +1,14 @@
-"""The ``undo`` input: the ``retired`` or ``results`` output of an earlier step, read
-strictly, before any request. Run by :mod:`sieve_action.scaling.undo`.
+"""The ``undo`` input: the ``retired`` or ``results`` output of an earlier step, or the
+CLI's whole ``--json`` output, read strictly, before any request. Run by
+:mod:`sieve_action.scaling.undo`.
 
 A ``retired`` output (``[{"version_id", "previous_min_replicas"}, ...]``) lists the
 versions one promotion retired; the version that replaced them is the target the inputs
 name (``owner``, ``function``, ``version``). A ``results`` output names each replacing
 version itself: each entry's ``target`` (``owner/function@version``), its ``version_id``
-and its ``retired`` list. Anything else is refused: this input sets minimums back, so it
-takes only what the action wrote.
+and its ``retired`` list. The CLI's ``--json`` document (``{"exit_code", "dry_run",
+"results", "problems"}``) is read for its ``results``. Anything else is refused: this
+input sets minimums back, so it takes only what the action wrote.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .outputs import RESULT_KEYS, RETIRED_KEYS, RetiredVersion
+from .outputs import CLI_JSON_ALWAYS, CLI_JSON_KEYS, RESULT_KEYS, RETIRED_KEYS, RetiredVersion
 from .rules import MAX_REPLICAS_VALUE, BrokenRule, Quote, fail, parse_json, parse_version
 from .targets import folded, parse_reference
 
@@ -23,7 +25,8 @@ from .targets import folded, parse_reference
 NEEDED_RESULT_KEYS = ("target", "version_id", "retired")
 _RULE = (
     "must be the `retired` output of an earlier step (a JSON array of "
-    '`{"version_id", "previous_min_replicas"}`) or its `results` output'
+    '`{"version_id", "previous_min_replicas"}`), its `results` output, or the CLI\'s '
+    "`--json` output"
 )
 
 
@@ -59,6 +62,9 @@ def parse_undo(value: str, quote: Quote) -> UndoList | None:
     if value == "":
         return None
     data = parse_json(value, _RULE)
+    document = isinstance(data, dict)
+    if document:
+        data = _cli_results(data)
     if not isinstance(data, list):
         raise fail(f"{_RULE}, got {quote(value)}")
     if not data:
@@ -66,7 +72,7 @@ def parse_undo(value: str, quote: Quote) -> UndoList | None:
             "is an empty array: the step it comes from retired nothing, so there is nothing "
             "to undo; to set a version's bounds, leave `undo` empty"
         )
-    named = isinstance(data[0], dict) and "target" in data[0]
+    named = document or (isinstance(data[0], dict) and "target" in data[0])
     try:
         if named:
             promotions = tuple(_entry(f"[{i}]", item, quote) for i, item in enumerate(data))
@@ -81,6 +87,41 @@ def parse_undo(value: str, quote: Quote) -> UndoList | None:
             "nothing, so there is nothing to undo; to set a version's bounds, leave `undo` empty"
         )
     return UndoList(promotions, named)
+
+
+def _cli_results(document: dict[str, Any]) -> Any:
+    """The ``results`` of the CLI's ``--json`` document, once the rest is as it writes it."""
+    try:
+        _keys("", document, CLI_JSON_ALWAYS, tuple(CLI_JSON_KEYS))
+        for key, value in document.items():
+            _document_value(key, value)
+    except _Refused as refused:
+        raise fail(f"{_RULE}; {refused}") from None
+    if document["dry_run"]:
+        raise fail(
+            "is the `--json` output of a dry run, which changed nothing: there is nothing to undo"
+        )
+    if not document["results"]:
+        raise fail(
+            "is `--json` output with no results (the step it comes from was refused), so "
+            "there is nothing to undo"
+        )
+    return document["results"]
+
+
+def _document_value(key: str, value: Any) -> None:
+    """One value of the ``--json`` document, of the type the CLI writes."""
+    if key == "exit_code":
+        right, kind = isinstance(value, int) and not isinstance(value, bool), "a whole number"
+    elif key == "dry_run":
+        right, kind = isinstance(value, bool), "true or false"
+    elif key == "problems":
+        right = isinstance(value, list) and all(isinstance(item, str) for item in value)
+        kind = "an array of text"
+    else:  # results, drift
+        right, kind = isinstance(value, list), "an array"
+    if not right:
+        raise _Refused(key, f"must be {kind}, got {_kind(value)}")
 
 
 def _keys(where: str, item: Any, needed: tuple[str, ...], allowed: tuple[str, ...]) -> None:

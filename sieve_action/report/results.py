@@ -81,11 +81,11 @@ def _smoke_object(run: TargetRun) -> dict[str, Any] | None:
         test = smoke.cases[0]
         return {"job_id": test.job_id, "status": test.status, "seconds": _round(test.seconds),
                 "error": test.error}  # fmt: skip
-    return {"status": smoke.status, "seconds": _round(smoke.seconds), "cases": _cases(run)}
+    return {"status": smoke.status, "seconds": _round(smoke.seconds), "cases": case_results(run)}
 
 
-def _cases(run: TargetRun) -> list[dict[str, Any]]:
-    """The ``smoke-tests`` output: one object per case."""
+def case_results(run: TargetRun) -> list[dict[str, Any]]:
+    """The ``smoke-tests`` output: one object per case (not yet scrubbed)."""
     if run.smoke is None:
         return []
     return [
@@ -139,7 +139,7 @@ def outputs(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> dict[
             "smoke-test-job-id": secrets.scrub(_text(smoke.get("job_id") if smoke else None)),
             "smoke-test-status": secrets.scrub(_text(smoke["status"] if smoke else None)),
             "smoke-test-seconds": _text(smoke["seconds"] if smoke else None),
-            "smoke-tests": json.dumps(secrets.scrub_json(_cases(run))),
+            "smoke-tests": json.dumps(secrets.scrub_json(case_results(run))),
             "retired": json.dumps(entries[0]["retired"]),
             "drift": "",  # a capacity step's (capacity_report.outputs)
         }
