@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from .console import Console
+from .console import Console, utf8_streams
 from .contract.inputs import INPUT_NAMES, KEY_VARIABLE, spec
 from .contract.outputs import CLI_JSON_KEYS
 from .contract.rules import MISSING_KEY
@@ -51,6 +51,7 @@ _NAMED = re.compile(
     rf"|(?<=`)({_NAMES}): "
     rf"|(?<![\w`-])({_HYPHENATED}): "
     rf"|(?<![\w`-])({_HYPHENATED})(?![\w`-])"
+    r"|\b([Tt]he|[Tt]his) (step)\b"
 )
 
 
@@ -61,12 +62,14 @@ def flag(name: str) -> str:
 
 def words(text: str) -> str:
     """A message in the CLI's terms: each input named as the action names it
-    (`` `min-replicas` ``, ``min-replicas: 3``) becomes its flag (`` `--min-replicas` ``,
-    ``--min-replicas 3``)."""
+    (`` `min-replicas` ``, ``min-replicas: 3``) becomes its flag, written bare as a
+    message's first word names one (``--min-replicas``, ``--min-replicas 3``)."""
 
     def reword(match: re.Match[str]) -> str:
+        if match[6]:  # what the action calls a step is a run here
+            return f"{match[5]} run"
         if match[1]:
-            return f"`{flag(match[1])}`"
+            return flag(match[1])
         setting = match[2] or match[3]
         if setting:
             return f"{flag(setting)} "
@@ -194,6 +197,7 @@ def describe(error: BadInput) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    utf8_streams()
     args = parser().parse_args(argv)
     console = Console(github=os.environ.get("GITHUB_ACTIONS") == "true", words=words)
     out = sys.stdout

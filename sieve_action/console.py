@@ -24,7 +24,7 @@ from typing import TextIO
 
 from .secrets import REDACTED, Secrets
 
-__all__ = ["REDACTED", "Console", "workflow_command"]
+__all__ = ["REDACTED", "Console", "utf8_streams", "workflow_command"]
 
 
 def _escape_data(text: str) -> str:
@@ -33,6 +33,15 @@ def _escape_data(text: str) -> str:
 
 def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def utf8_streams() -> None:
+    """stdout and stderr in UTF-8 whatever the locale (a C or Latin-1 terminal would fail
+    on "→"), a lone surrogate (a byte that was not UTF-8 in an input) printed escaped
+    rather than failing mid-line."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
 
 
 def workflow_command(name: str, message: str = "", **properties: str) -> str:
@@ -51,6 +60,8 @@ class Console:
     #: Rewords a message in the edge's terms (the CLI names inputs as its flags).
     words: Callable[[str], str] = field(default=lambda text: text)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: The group being written: its opening command until its first line, then "" (open).
+    _group: str | None = field(default=None, init=False, repr=False)
 
     def mask(self, secret: str) -> None:
         """Register a secret: masked by the runner from now on, and scrubbed here.
@@ -107,14 +118,27 @@ class Console:
 
     @contextlib.contextmanager
     def group(self, title: str) -> Iterator[None]:
+        """Fold what is written inside under ``title``. The group is opened by the first
+        line written in it, so a group with nothing to fold leaves no trace in the log."""
         if not self.github:
             yield
             return
-        self._command("group", " ".join(self.scrub(title).splitlines()))
+        opener = workflow_command("group", " ".join(self.scrub(title).splitlines()))
+        with self._lock:
+            nested = self._group is not None
+            if not nested:
+                self._group = opener
+        if nested:  # GitHub folds one level: an inner group is shown as it comes
+            self._emit(opener)
         try:
             yield
         finally:
-            self._command("endgroup")
+            with self._lock:
+                opened = self._group == ""
+                if not nested:
+                    self._group = None
+            if nested or opened:
+                self._command("endgroup")
 
     def _command(self, name: str, message: str = "", **properties: str) -> None:
         self._emit(workflow_command(name, message, **properties))
@@ -122,6 +146,9 @@ class Console:
     def _emit(self, line: str) -> None:
         # Workflow commands and log lines go to stdout, where the runner reads them.
         with self._lock:
+            if self._group:  # a group waiting for its first line
+                sys.stdout.write(self._group + "\n")
+                self._group = ""
             sys.stdout.write(line + "\n")
             sys.stdout.flush()
 

@@ -30,7 +30,7 @@ from .api.network import check_environment, proxy_passwords
 from .api.policy import RetryPolicy
 from .api.request import log_retry
 from .api.tls import PendingContext
-from .console import Console
+from .console import Console, utf8_streams
 from .contract.checks import parse_inputs
 from .contract.inputs import KEY_VARIABLE, Inputs
 from .contract.rules import MIN_KEY
@@ -99,11 +99,7 @@ def run_step(
     """Run one step; the exit code. ``raw`` maps input names to strings (None: not
     given); ``tls`` is the TLS context, when the edge started making it early; ``now``
     the instant a capacity schedule is evaluated at (default: the system clock, UTC)."""
-    for stream in (sys.stdout, sys.stderr):
-        # A byte that is not UTF-8 in an input arrives as a lone surrogate: print it
-        # escaped rather than fail mid-line.
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
+    utf8_streams()
     raw = {
         **raw,
         "api-key": (raw.get("api-key") or "").strip() or environ.get(KEY_VARIABLE, "").strip(),

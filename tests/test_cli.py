@@ -195,8 +195,8 @@ def test_the_function_version_has_a_flag_of_its_own(sim: Simulator) -> None:
 def test_messages_name_inputs_as_flags(sim: Simulator) -> None:
     proc = cli(sim, "--wait-for", "replicas")
     assert proc.returncode == 2
-    assert "--owner is required (or give `--targets-file`, one owner/function" in proc.stderr
-    assert "--wait-for is `replicas` but `--wait` is false: set `--wait true`" in proc.stderr
+    assert "--owner is required (or give --targets-file, one owner/function" in proc.stderr
+    assert "--wait-for is `replicas` but --wait is false: set `--wait true`" in proc.stderr
     assert "`targets`" not in proc.stderr and "`wait`" not in proc.stderr
 
 
@@ -213,3 +213,25 @@ def test_a_refused_step_still_prints_its_problems_as_json(sim: Simulator) -> Non
     assert document["results"] == [] and document["exit_code"] == 2
     [problem] = document["problems"]
     assert problem.startswith("--min-replicas must be a whole number")
+
+
+def test_the_cli_writes_utf8_whatever_the_locale(sim: Simulator, tmp_path: Path) -> None:
+    sim.state.deploy("acme", "whisper")
+    (tmp_path / "cap.yml").write_text(
+        "functions:\n  acme/whisper:\n    min: 0\n    windows:\n"
+        "      - {days: daily, from: '00:00', to: '24:00', min: 1}\n"
+    )
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "SIEVE_API_KEY": KEY,
+           "LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "latin-1"}  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "sieve_action", "--api-url", sim.url, "--capacity-file", "cap.yml"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    # The window's label (00:00–24:00) on stderr, the closing line's arrow on stdout.
+    assert "00:00–24:00" in proc.stderr.decode("utf-8")
+    assert "→" in proc.stdout.decode("utf-8")

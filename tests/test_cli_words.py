@@ -24,6 +24,8 @@ NEW = "00000000-0000-4000-8000-00000000b002"
 #: Every flag that stands for an input, and the input.
 FLAG_OF = {cli.flag(name): name for name in INPUT_NAMES}
 _FLAG = re.compile("|".join(re.escape(flag) for flag in sorted(FLAG_OF, key=len, reverse=True)))
+_NAMES = "|".join(map(re.escape, sorted(INPUT_NAMES, key=len, reverse=True)))
+_HYPHENATED = "|".join(re.escape(n) for n in sorted(INPUT_NAMES, key=len, reverse=True) if "-" in n)
 
 
 def _help_of(item: InputSpec) -> str:
@@ -39,14 +41,18 @@ def test_generated_help_reads_as_the_declaration_with_only_names_turned_into_fla
     item: InputSpec,
 ) -> None:
     """Each flag in the help, turned back into its input's name, gives the declaration
-    exactly; and each stood where the declaration wrote a name as a name (in backticks,
-    or hyphenated, which prose never is), never for a word of prose."""
+    exactly (a name the declaration wrote in backticks is a bare flag in the CLI's words,
+    a step a run);
+    and there are as many flags as the declaration wrote names as names (in backticks, or
+    hyphenated, which prose never is): none stands for a word of prose."""
     shown = _help_of(item)
-    assert _FLAG.sub(lambda m: FLAG_OF[m[0]], shown) == item.help, shown
-    for match in _FLAG.finditer(shown):
-        name = FLAG_OF[match[0]]
-        in_backticks = shown[: match.start()].count("`") % 2 == 1
-        assert in_backticks or "-" in name, f"{match[0]} stands for prose in: {shown}"
+    named = re.compile(rf"`({_NAMES})`")
+    # What the action calls a step, the CLI calls a run.
+    declared = re.sub(r"\b([Tt]he|[Tt]his) step\b", r"\1 run", named.sub(r"\1", item.help))
+    assert _FLAG.sub(lambda m: FLAG_OF[m[0]], shown) == declared, shown
+    hyphenated = [m for m in re.finditer(rf"(?<![\w`-])({_HYPHENATED})(?![\w`-])", item.help)]
+    expected = len(named.findall(item.help)) + len(hyphenated)
+    assert len(_FLAG.findall(shown)) == expected, f"a flag stands for prose in: {shown}"
 
 
 def test_retire_previous_help_keeps_its_words() -> None:
@@ -69,7 +75,7 @@ def test_messages_still_turn_settings_into_flags() -> None:
         "e.g. --min-replicas 3 and --max-replicas 3"
     )
     assert cli.words("of the function: set it") == "of the function: set it"
-    assert cli.words("give `targets` or `owner`") == "give `--targets-file` or `--owner`"
+    assert cli.words("give `targets` or `owner`") == "give --targets-file or --owner"
 
 
 # --- boolean flags -------------------------------------------------------------------------

@@ -239,7 +239,9 @@ def test_client_errors_are_not_retried_and_say_what_to_do(
 
 def test_401_does_not_name_the_key(httpserver: HTTPServer, client: SieveClient) -> None:
     httpserver.expect_request(PATH).respond_with_json({"detail": "nope"}, status=401)
-    with pytest.raises(SieveError, match="check the secret passed as `api-key`") as caught:
+    with pytest.raises(
+        SieveError, match="check that `api-key` holds a valid Sieve API key"
+    ) as caught:
         client.get_version("acme", "whisper", "latest")
     assert KEY not in str(caught.value)
 

@@ -56,3 +56,16 @@ def test_commands_are_read_at_the_runners_line_breaks_only() -> None:
         ("group", "x"),
         ("endgroup", ""),
     ]
+
+
+def test_a_group_with_nothing_in_it_leaves_no_trace(capsys: pytest.CaptureFixture[str]) -> None:
+    console = Console(github=True)
+    with console.group("Scaling acme/whisper@latest"):
+        pass
+    with console.group("Scaling acme/llama@latest"):
+        console.warning("inside")
+    assert [(c.name, c.message) for c in parse_commands(capsys.readouterr().out)] == [
+        ("group", "Scaling acme/llama@latest"),
+        ("warning", "inside"),
+        ("endgroup", ""),
+    ]

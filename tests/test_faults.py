@@ -407,7 +407,9 @@ ROWS: tuple[Row, ...] = (
         inputs={"wait-for": "replicas"},
     ),
     _client_error(400, "Sieve refused the values for `acme/whisper@", "(400): Bad Request"),
-    _client_error(401, "Sieve rejected the API key (401): check the secret passed as `api-key`"),
+    _client_error(
+        401, "Sieve rejected the API key (401): check that `api-key` holds a valid Sieve API key"
+    ),
     _client_error(403, "The API key has no access to `acme/whisper` (403: Forbidden)"),
     # FastAPI's own word for a path it has no route for: the URL, not the version, is wrong.
     _client_error(404, "answered 404 (Not Found), which is not how Sieve says", "`api-url`"),

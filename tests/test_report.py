@@ -16,9 +16,9 @@ from sieve_action.contract.outputs import OUTPUT_NAMES
 from sieve_action.contract.smoke_cases import SmokeCase, SmokeCases
 from sieve_action.contract.targets import Target
 from sieve_action.report.lines import closing_line
-from sieve_action.report.markdown import cell
+from sieve_action.report.markdown import cell, cut_at_word, markdown
 from sieve_action.report.results import output_warnings, outputs
-from sieve_action.report.summary import summary
+from sieve_action.report.summary import refused_summary, summary
 from sieve_action.scaling.record import TargetRun
 from sieve_action.scaling.retire import Retired
 from sieve_action.scaling.smoke import SmokeRecord
@@ -235,13 +235,17 @@ def test_cell_keeps_text_inside_one_cell(text: str) -> None:
     escaped = cell(text, NONE)
     assert "\n" not in escaped and "\r" not in escaped
     assert unescaped_pipes(escaped) == 0
-    assert "<" not in escaped and ">" not in escaped
+    # No HTML but the code spans the text wrote in backticks, in which no Markdown applies.
+    tags = escaped.replace("<code>", "").replace("</code>", "")
+    assert "<" not in tags and ">" not in tags
     assert unescaped_pipes(f"| {escaped} | {cell(text, NONE)} |") == 3
 
 
 def test_cell_escapes_markdown_and_html() -> None:
     assert cell("a|b", NONE) == "a\\|b"
-    assert cell("`x`", NONE) == "\\`x\\`"
+    assert cell("`x`", NONE) == "<code>x</code>"  # code renders as code
+    assert cell("`a|b<c>`", NONE) == "<code>a&#124;b&lt;c&gt;</code>"
+    assert cell("a lone ` backtick", NONE) == "a lone \\` backtick"
     assert cell("<b>", NONE) == "&lt;b&gt;"
     assert cell("**x**", NONE) == "\\*\\*x\\*\\*"
     assert cell("a\\b", NONE) == "a\\\\b"
@@ -286,13 +290,13 @@ def test_summary_for_one_target() -> None:
     text = summary([changed_run()], dry_run=False, secrets=NONE)
     assert text.startswith("### ✅ Sieve scaling")
     rows = table_rows(text)
-    assert "| Function | acme/whisper |" in rows
+    assert "| Function | <code>acme/whisper</code> |\n| --- | --- |" in text  # the header
     assert f"| Version | {cell(VERSION_ID, NONE)} |" in rows
     assert "| Min replicas | 0 → 1 |" in rows
     assert "| Max replicas | 1 → 3 |" in rows
     assert "| Changed | yes |" in rows
     assert "| Ready at | 2024-12-15 01:43:10 UTC |" in rows  # no fractions of a second
-    assert sum("acme/whisper" in row for row in rows) == 1  # one row for the target
+    assert sum("acme/whisper" in row for row in rows) == 0  # the header names the target
     assert all(unescaped_pipes(row) == 3 for row in rows)
     assert text.count("| --- |") == 1  # one table
 
@@ -377,3 +381,37 @@ def test_retiring_stopped_part_way_says_what_was_done() -> None:
     text = summary([run], dry_run=False, secrets=NONE)
     assert "retired 1: minimum replicas set to 0 (maximum unchanged), then stopped" in text
     assert "| acme/whisper@latest | v1 | 2 | $1.50 |" in text
+
+
+# --- errors are whole ------------------------------------------------------------------------
+#: An error whose fix comes last, long enough that a table cell would cut it.
+FIX_LAST = (
+    "`acme/whisper@latest`: Input `timezone` is not a known IANA time zone, got 'Europe/Brlin'; "
+    + " ".join(f"word{i}" for i in range(40))
+    + "; did you mean Europe/Berlin?"
+)
+
+
+@pytest.mark.parametrize(
+    "render",
+    [
+        lambda: summary([failed_run(error=FIX_LAST)], dry_run=False, secrets=NONE),
+        lambda: summary([failed_run("a", FIX_LAST), changed_run("b")], dry_run=False, secrets=NONE),
+        lambda: refused_summary([FIX_LAST, "Input `owner` is required"], NONE),
+    ],
+    ids=["one target", "fleet", "refused"],
+)
+def test_no_error_in_a_summary_is_cut(render: Any) -> None:
+    text = render()
+    whole = markdown(FIX_LAST.removeprefix("`acme/whisper@latest`: "), NONE)
+    assert whole in text and whole.endswith("did you mean Europe/Berlin?")
+    assert "<code>timezone</code>" in text and "\\`" not in text  # code renders as code
+
+
+def test_a_cell_is_cut_at_a_word() -> None:
+    text = "alpha beta gamma delta " * 10
+    cut = cut_at_word(text, 50)
+    assert len(cut) <= 50 and cut.endswith("…")
+    assert text.startswith(cut[:-1]) and text[len(cut) - 1] == " "  # a whole word ends it
+    assert cut_at_word("x" * 80, 50) == "x" * 49 + "…"  # one long word: cut inside it
+    assert cell(text, NONE).endswith("…") and len(cell(text, NONE)) <= 120

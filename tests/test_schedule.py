@@ -140,6 +140,27 @@ def test_subdivision_holidays_and_dates_of_the_files_own() -> None:
     assert look(without, local(BERLIN, 2026, 1, 6, *noon)).in_effect.bounds == Bounds(2, 8)
 
 
+def test_a_holiday_is_the_reason_its_bounds_hold_and_a_change_it_brings() -> None:
+    s = schedule(OFFICE, "timezone: America/New_York\nholidays: {country: US}\n")
+    # Friday 2026-12-25: the office window is off all day, for Christmas.
+    christmas = look(s, local(NEW_YORK, 2026, 12, 25, 12, 0))
+    assert christmas.in_effect.bounds == Bounds(0, 4)
+    assert christmas.in_effect.reason == "holiday: Christmas Day"
+    # Seen from the Wednesday before: Thursday's window, then the holiday's bounds hold on
+    # (no change at Friday 08:00), then Monday's window.
+    before = look(s, local(NEW_YORK, 2026, 12, 23, 21, 0))
+    assert [(c.at.astimezone(NEW_YORK).day, c.reason) for c in before.changes][:3] == [
+        (24, "window mon-fri 08:00–20:00"),
+        (24, "baseline"),
+        (28, "window mon-fri 08:00–20:00"),
+    ]
+    # A holiday's own dates are named as the file's.
+    own = schedule(OFFICE, "holidays: {dates: [2026-12-23]}\n")
+    assert look(own, datetime(2026, 12, 23, 12, 0, tzinfo=UTC)).in_effect.reason == (
+        "holiday: a date in the file's `holidays.dates`"
+    )
+
+
 def test_a_date_window_is_not_suppressed_by_holidays() -> None:
     s = schedule(
         """\

@@ -141,7 +141,7 @@ def scenarios(closed_port: int) -> list[Scenario]:
         Scenario("bad-input", {"INPUT_MIN-REPLICAS": "two"}, 2),
         Scenario("unreachable", {"INPUT_MIN-REPLICAS": "1", "INPUT_API-URL": dead}, 1),
         Scenario("dead-socks-proxy", {"INPUT_MIN-REPLICAS": "1"}, 1, env=socks),
-        Scenario("wrong-key", {"INPUT_MIN-REPLICAS": "1"}, 1, key="sk-wrong"),
+        Scenario("wrong-key", {"INPUT_MIN-REPLICAS": "1"}, 1, key="sk-wrong-key-0000000000"),
         Scenario(
             "wait-timeout",
             {"INPUT_MIN-REPLICAS": "1", **WAIT, "INPUT_WAIT-TIMEOUT": "1"},

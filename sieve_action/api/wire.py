@@ -153,7 +153,7 @@ def no_endpoint(url: str, kind: str, detail: str) -> str:
 def status_message(status: int, what: str, kind: str, detail: str) -> str:
     owner_function = what.rsplit("@", 1)[0].split(":", 1)[0]
     if status == 401:
-        return "Sieve rejected the API key (401): check the secret passed as `api-key`"
+        return "Sieve rejected the API key (401): check that `api-key` holds a valid Sieve API key"
     if status == 403:
         return f"The API key has no access to `{owner_function}` (403: {detail})"
     if status == 404:

@@ -79,15 +79,15 @@ def subdivisions(country: str) -> tuple[str, ...] | None:
     return None if found is None else tuple(found)
 
 
-def holiday_dates(holidays: Holidays, years: Iterable[int]) -> frozenset[date]:
-    """Every holiday of ``holidays`` in ``years``: the country's public ones and the dates."""
-    days = set(holidays.dates)
+def holiday_dates(holidays: Holidays, years: Iterable[int]) -> dict[date, str]:
+    """Every holiday of ``holidays`` in ``years``, with its name: the country's public
+    ones (``Christmas Day``) and the file's own dates."""
+    days = dict.fromkeys(holidays.dates, "a date in the file's `holidays.dates`")
     if holidays.country is not None:
         import holidays as library  # see subdivisions()
 
-        days.update(
-            library.country_holidays(
-                holidays.country, subdiv=holidays.subdivision, years=sorted(set(years))
-            ).keys()
+        calendar = library.country_holidays(
+            holidays.country, subdiv=holidays.subdivision, years=sorted(set(years))
         )
-    return frozenset(days)
+        days.update({day: str(name) for day, name in calendar.items()})
+    return days

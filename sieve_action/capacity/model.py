@@ -22,7 +22,7 @@ class Bounds:
     max: int | None
 
     def __str__(self) -> str:
-        return f"min {self.min}, max {'as it is' if self.max is None else self.max}"
+        return f"min {self.min}, max {'unchanged' if self.max is None else self.max}"
 
 
 @dataclass(frozen=True)

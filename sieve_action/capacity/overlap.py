@@ -138,4 +138,4 @@ def _holidays_near(windows: tuple[Window, ...], holidays: Holidays) -> frozenset
     years = {w.date.year + d for w in windows if w.date is not None for d in (-1, 0, 1)}
     if not years:
         return frozenset()
-    return holiday_dates(holidays, years)
+    return frozenset(holiday_dates(holidays, years))

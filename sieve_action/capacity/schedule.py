@@ -11,6 +11,7 @@ functions: the instant is an argument.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
@@ -91,7 +92,7 @@ def outlook(
     schedule: Schedule,
     function: FunctionSchedule,
     now: datetime,
-    holidays: frozenset[date] | None = None,
+    holidays: Mapping[date, str] | None = None,
     clock: _Clock | None = None,
 ) -> Outlook:
     """What the schedule says about ``function`` seen from ``now`` (an aware instant).
@@ -101,15 +102,15 @@ def outlook(
     if holidays is None:
         holidays = holidays_around(schedule, now)
     at = int(now.timestamp())
-    spans = _occurrences(schedule, function, now, holidays, {} if clock is None else clock)
-    runs = _runs(function, spans, at, with_override=True)
+    spans, off = _occurrences(schedule, function, now, holidays, {} if clock is None else clock)
+    runs, reason = _runs(function, spans, off, at, with_override=True)
     current = _holding(runs, at)
-    start, _, bounds, reason = runs[current]
+    start, _, bounds, _ = runs[current]
     effect = InEffect(bounds, reason, None if current == 0 else _datetime(start))
     override = function.override
     if override is not None and now < override.until:
         # The override's start is not in the file: before it, the windows' bounds now.
-        windows = _runs(function, spans, at, with_override=False)
+        windows, _ = _runs(function, spans, off, at, with_override=False)
         previous: Previous | None = Previous(windows[_holding(windows, at)][2], None)
     elif current == 0:
         previous = None
@@ -155,8 +156,8 @@ def expired_overrides(schedule: Schedule, now: datetime) -> tuple[str, ...]:
     )
 
 
-def holidays_around(schedule: Schedule, now: datetime) -> frozenset[date]:
-    """The schedule's holidays over the days any outlook from ``now`` looks at."""
+def holidays_around(schedule: Schedule, now: datetime) -> dict[date, str]:
+    """The schedule's holidays over the days any outlook from ``now`` looks at, named."""
     first, last = _days(schedule, _utc(now))
     return holiday_dates(schedule.holidays, range(first.year, last.year + 1))
 
@@ -171,6 +172,8 @@ _LOOKBACK = int(LOOKBACK.total_seconds())
 _Clock = dict[tuple[date, int], int]
 #: A window's occurrence: start, end (seconds) and the window's place in the file.
 _Occurrence = tuple[int, int, int]
+#: A weekday window's occurrence a holiday suppressed: start, end, the holiday's name.
+_Off = tuple[int, int, str]
 #: A run of equal bounds: start, end (seconds), the bounds and why (its first reason).
 _Run = tuple[int, int, Bounds, str]
 
@@ -198,30 +201,35 @@ def _occurrences(
     schedule: Schedule,
     function: FunctionSchedule,
     now: datetime,
-    holidays: frozenset[date],
+    holidays: Mapping[date, str],
     clock: _Clock,
-) -> list[_Occurrence]:
-    """Each window's occurrences over the days around ``now``, sorted by start. A weekday
-    window belongs to the day it starts (a holiday that day suppresses it); a date
-    window is never suppressed. Empty spans (inside a spring-forward gap) are dropped."""
+) -> tuple[list[_Occurrence], list[_Off]]:
+    """Each window's occurrences over the days around ``now``, sorted by start, and those
+    a holiday suppressed. A weekday window belongs to the day it starts (a holiday that
+    day suppresses it); a date window is never suppressed. Empty spans (inside a
+    spring-forward gap) are dropped."""
     first, last = _days(schedule, now)
-    found = []
+    found, off = [], []
     day = first
     while day <= last:
         for index, window in enumerate(function.windows):
             if window.date is None:
-                if day.weekday() not in window.days or day in holidays:
+                if day.weekday() not in window.days:
                     continue
             elif window.date != day:
                 continue
             start = _instant(clock, day, window.start, schedule.zone)
             end_day = day + timedelta(days=1) if window.overnight else day
             end = _instant(clock, end_day, window.end, schedule.zone)
-            if start < end:
+            if start >= end:
+                continue
+            if window.date is None and day in holidays:
+                off.append((start, end, holidays[day]))
+            else:
                 found.append((start, end, index))
         day += timedelta(days=1)
     found.sort()
-    return found
+    return found, off
 
 
 def _instant(clock: _Clock, day: date, minute: int, zone: ZoneInfo) -> int:
@@ -232,19 +240,26 @@ def _instant(clock: _Clock, day: date, minute: int, zone: ZoneInfo) -> int:
 
 
 def _runs(
-    function: FunctionSchedule, spans: list[_Occurrence], now: int, with_override: bool
-) -> list[_Run]:
+    function: FunctionSchedule,
+    spans: list[_Occurrence],
+    off: list[_Off],
+    now: int,
+    with_override: bool,
+) -> tuple[list[_Run], str]:
     """[now - LOOKBACK, now + HORIZON) cut at every edge of a window occurrence (and at
-    the override's end), each piece given its bounds; neighbours with equal bounds are
-    one run."""
+    the override's end, and where a holiday suppressed a window), each piece given its
+    bounds and why; neighbours with equal bounds are one run. Also why the bounds hold
+    at ``now`` (the piece holding it: a run keeps its first piece's reason)."""
     begin, finish = now - _LOOKBACK, now + _HORIZON
     edges = {begin, finish}
     edges.update(t for start, end, _ in spans for t in (start, end) if begin < t < finish)
+    edges.update(t for start, end, _ in off for t in (start, end) if begin < t < finish)
     override = function.override if with_override else None
     until = finish if override is None else int(override.until.timestamp())
     if override is not None and begin < until < finish:
         edges.add(until)
     runs: list[_Run] = []
+    reason_now = ""
     combined: dict[tuple[int, ...], Bounds] = {}  # by the active windows
     active: list[_Occurrence] = []
     waiting = iter(spans)
@@ -256,18 +271,23 @@ def _runs(
         active = [o for o in active if o[1] > start]
         which = tuple(sorted(index for _, _, index in active))
         if override is not None and start < until:
-            bounds = override.bounds
+            bounds, reason = override.bounds, f"override until {override.written}"
         else:
             if which not in combined:
                 combined[which] = _combine(function.baseline, [function.windows[i] for i in which])
             bounds = combined[which]
+            holiday = next((name for s, e, name in off if s <= start and end <= e), None)
+            if not which and holiday is not None:
+                reason = f"holiday: {holiday}"
+            else:
+                reason = _reason(function.baseline, which, function.windows)
+        if start <= now < end:
+            reason_now = reason
         if runs and runs[-1][2] == bounds:
             runs[-1] = (runs[-1][0], end, bounds, runs[-1][3])
-        elif override is not None and start < until:
-            runs.append((start, end, bounds, f"override until {override.written}"))
         else:
-            runs.append((start, end, bounds, _reason(function.baseline, which, function.windows)))
-    return runs
+            runs.append((start, end, bounds, reason))
+    return runs, reason_now
 
 
 def _combine(baseline: Bounds, active: list[Window]) -> Bounds:

@@ -86,8 +86,10 @@ def capacity_outputs(report: CapacityReport, dry_run: bool, secrets: Secrets) ->
 
 
 def short(bounds: Bounds) -> str:
-    """``2..8``; a max the schedule leaves as it is: ``2..(as it is)``."""
-    return f"{bounds.min}..{'(as it is)' if bounds.max is None else bounds.max}"
+    """``2..8``; a max the schedule leaves as it is: ``min 2, max unchanged``."""
+    return (
+        f"min {bounds.min}, max unchanged" if bounds.max is None else f"{bounds.min}..{bounds.max}"
+    )
 
 
 def local(intent: Intent, moment: datetime, *, day: bool = True) -> str:
@@ -163,18 +165,20 @@ def _result(function: Observed, dry_run: bool) -> str:
 
 
 def summary(report: CapacityReport, dry_run: bool, secrets: Secrets) -> str:
-    """The capacity part of the job summary (the fleet's table follows it)."""
+    """The capacity part of the job summary (the fleet's table follows it): each
+    function's status and its next change first, then the commitment, then the whole
+    week ahead folded away (a week of windows for many functions is a long table)."""
     intent = report.intent
     schedule = intent.schedule
     title = "Sieve capacity" + (" (dry run: the plan, nothing was sent)" if dry_run else "")
     lines = [
         f"### {title}",
         "",
-        f"`{cell(schedule.file, secrets)}`, times in {schedule.timezone}; now "
+        f"`{markdown(schedule.file, secrets)}`, times in {schedule.timezone}; now "
         f"{local(intent, intent.now)} ({intent.now:%H:%M} UTC).",
         "",
-        "| Function | Bounds now | Why | Live before | This run | Schedule |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| Function | Bounds now | Why | Live before | This run | Schedule | Next change |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for function in report.functions:
         effect, live = function.outlook.in_effect, function.live
@@ -185,24 +189,9 @@ def summary(report: CapacityReport, dry_run: bool, secrets: Secrets) -> str:
             "?" if live is None else f"{live.min}..{bound(live.max)}",
             _result(function, dry_run),
             schedule_note(intent, function, dry_run),
+            _next(intent, function.outlook),
         ]
         lines.append("| " + " | ".join(cell(c, secrets) for c in cells) + " |")
-    lines += [
-        "",
-        f"**Next changes** over the coming {HORIZON_DAYS} days ({schedule.timezone}):",
-        "",
-    ]
-    lines += ["| Function | When | To | Why |", "| --- | --- | --- | --- |"]
-    for function in report.functions:
-        label = cell(function.run.target.label, secrets)
-        changes = function.outlook.changes
-        if not changes:
-            lines.append(f"| {label} | none | | |")
-        for change in changes[:MAX_CHANGES_SHOWN]:
-            when, why = local(intent, change.at), cell(change.reason, secrets)
-            lines.append(f"| {label} | {when} | {short(change.bounds)} | {why} |")
-        if len(changes) > MAX_CHANGES_SHOWN:
-            lines.append(f"| {label} | … {len(changes) - MAX_CHANGES_SHOWN} more | | |")
     hours = ", ".join(
         f"{cell(f.run.target.label, secrets)} {f.outlook.replica_hours:g}" for f in report.functions
     )
@@ -213,4 +202,37 @@ def summary(report: CapacityReport, dry_run: bool, secrets: Secrets) -> str:
     ]
     for warning in intent.warnings:
         lines += ["", f"⚠️ {markdown(warning, secrets)}"]
+    lines += _week(report, secrets)
     return "\n".join(lines) + "\n\n"
+
+
+def _next(intent: Intent, outlook: Outlook) -> str:
+    if not outlook.changes:
+        return f"none in {HORIZON_DAYS} days"
+    change = outlook.changes[0]
+    return f"{local(intent, change.at)}: {short(change.bounds)} ({change.reason})"
+
+
+def _week(report: CapacityReport, secrets: Secrets) -> list[str]:
+    """Every change over the coming week, one row each, folded in ``<details>``."""
+    intent = report.intent
+    count = sum(len(f.outlook.changes) for f in report.functions)
+    lines = [
+        "",
+        f"<details><summary>The week ahead: {count} change{'s' * (count != 1)} over "
+        f"{HORIZON_DAYS} days ({intent.schedule.timezone})</summary>",
+        "",
+        "| Function | When | To | Why |",
+        "| --- | --- | --- | --- |",
+    ]
+    for function in report.functions:
+        label = cell(function.run.target.label, secrets)
+        changes = function.outlook.changes
+        if not changes:
+            lines.append(f"| {label} | none | | |")
+        for change in changes[:MAX_CHANGES_SHOWN]:
+            when, why = local(intent, change.at), cell(change.reason, secrets)
+            lines.append(f"| {label} | {when} | {short(change.bounds)} | {why} |")
+        if len(changes) > MAX_CHANGES_SHOWN:
+            lines.append(f"| {label} | … {len(changes) - MAX_CHANGES_SHOWN} more | | |")
+    return [*lines, "", "</details>"]

@@ -9,28 +9,62 @@ import re
 
 from ..secrets import Secrets
 
-_CELL_LIMIT = 120
+#: The most of a value a table cell shows; a longer one is cut at a word, with "…".
+CELL_LIMIT = 120
+#: The most of an error a summary shows, outside any table: whole, but bounded (an error
+#: quoting an answer of Sieve's could otherwise run on).
+ERROR_LIMIT = 1_000
 #: GitHub refuses a step summary over 1 MiB (docs/github-runner.md) and loses all of
 #: it; a fleet's table is cut to stay well under.
 SUMMARY_LIMIT = 900 * 1024
-# Inside a table cell only these change how text renders, with < > & (HTML) escaped first.
+# Outside code, only these change how text renders, with < > & (HTML) escaped first.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
+#: Code as messages write it: a name or a value in backticks, on one line.
+_CODE = re.compile(r"`([^`]+)`")
 
 
 def cell(value: object, secrets: Secrets) -> str:
-    """Text that stays inside one Markdown table cell and renders as itself. Secrets are
-    scrubbed first: escaping or cutting the text could hide a secret from a later scrub."""
-    return markdown(value, secrets, _CELL_LIMIT) or " "
+    """Text that stays inside one Markdown table cell and renders as itself, code as code,
+    cut at a word past :data:`CELL_LIMIT` characters. Secrets are scrubbed first:
+    escaping or cutting the text could hide a secret from a later scrub."""
+    return markdown(value, secrets, CELL_LIMIT) or " "
 
 
-def markdown(value: object, secrets: Secrets, limit: int | None = None) -> str:
-    """Text on one line that renders as itself, cut to ``limit`` characters when given
-    (before escaping, so no escape is cut in half), the secrets scrubbed first."""
+def markdown(value: object, secrets: Secrets, limit: int | None = ERROR_LIMIT) -> str:
+    """Text on one line that renders as itself (what messages write in backticks as
+    code), cut at a word past ``limit`` characters (before escaping, so no escape is cut
+    in half), the secrets scrubbed first. Safe in a table cell too: no ``|`` is left
+    unescaped, and code is written as ``<code>``, in which no Markdown applies."""
     text = " ".join(secrets.scrub("" if value is None else str(value)).split())
     if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+        text = cut_at_word(text, limit)
+    parts, start = [], 0
+    for code in _CODE.finditer(text):
+        parts.append(_plain(text[start : code.start()]))
+        parts.append(f"<code>{_html(code[1]).replace('|', '&#124;')}</code>")
+        start = code.end()
+    parts.append(_plain(text[start:]))
+    return "".join(parts)
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, "…" included, at the last space
+    when there is one in the last third (else mid-word: one very long word)."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    if space >= limit * 2 // 3:
+        head = head[:space]
+    return head.rstrip(" ,;:") + "…"
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _html(text))
 
 
 def within_limit(

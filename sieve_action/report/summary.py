@@ -11,7 +11,7 @@ from ..scaling.edit import bound
 from ..scaling.record import Outcome, TargetRun
 from ..scaling.waiting import worker_counts
 from ..secrets import Secrets
-from .markdown import cell, within_limit
+from .markdown import cell, markdown, within_limit
 from .results import after_bounds, last_status
 
 _ICON: dict[Outcome, str] = {
@@ -49,7 +49,7 @@ def _utc(stamp: str) -> str:
 def refused_summary(problems: Sequence[str], secrets: Secrets) -> str:
     """The summary of a step refused before any request: why, and that nothing changed."""
     head = ["### ❌ Sieve scaling: nothing was sent", ""]
-    bullets = [f"- {cell(problem, secrets)}" for problem in problems]
+    bullets = [f"- {markdown(problem, secrets)}" for problem in problems]
     return within_limit(head, bullets, [], "The log has every error.")
 
 
@@ -80,7 +80,19 @@ def summary(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> str:
     retired = [line for run in runs for line in _retired_rows(run, secrets)]
     if retired:
         retired = ["", _retired_heading(dry_run), "", *_RETIRED_HEADER, *retired]
-    return within_limit(lines, table, retired)
+    return within_limit(lines, table, [*_failures(runs, secrets), *retired])
+
+
+def _failures(runs: Sequence[TargetRun], secrets: Secrets) -> list[str]:
+    """Why each failed target failed, whole (a table cell would cut it): one line each."""
+    lines = []
+    for run in runs:
+        if run.error:
+            error = run.error.removeprefix(f"`{run.target.label}`: ")
+            lines.append(
+                f"- <code>{cell(run.target.label, secrets)}</code>: {markdown(error, secrets)}"
+            )
+    return ["", "**Why each failed:**", "", *lines] if lines else []
 
 
 def _fleet_row(
@@ -95,7 +107,7 @@ def _fleet_row(
         *([cell(_smoke_text(run, dry_run), secrets)] if run.smoke else [" "] * smoke),
         *([cell(_retire_text(run, dry_run), secrets)] if run.retire else [" "] * retire),
         *([cell(restore_words(run) or "", secrets)] * restore),
-        cell(run.error or _change_note(run, dry_run), secrets),
+        cell(_note(run, dry_run), secrets),
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -118,7 +130,9 @@ def restore_words(run: TargetRun) -> str | None:
     return "not set back: restore-on-failure is false"
 
 
-def _change_note(run: TargetRun, dry_run: bool) -> str:
+def _note(run: TargetRun, dry_run: bool) -> str:
+    if run.failed:
+        return f"{run.outcome}: why, below"
     if run.changed:
         return "would change" if dry_run else "changed"
     return "no change"
@@ -127,7 +141,7 @@ def _change_note(run: TargetRun, dry_run: bool) -> str:
 def _summary_one(run: TargetRun, dry_run: bool, title: str, secrets: Secrets) -> str:
     low, high = bounds_cells(run, dry_run)
     rows = [
-        ("Function", f"{run.target.owner}/{run.target.function}"),
+        ("Function", f"`{run.target.owner}/{run.target.function}`"),
         ("Version", run.version_id or f"{run.target.version} (not resolved)"),
         ("Build status", last_status(run)),
         ("Min replicas", low),
@@ -149,10 +163,13 @@ def _summary_one(run: TargetRun, dry_run: bool, title: str, secrets: Secrets) ->
     restored = restore_words(run)
     if restored is not None:
         rows.append(("Restored" if run.restored != "would" else "On failure", restored))
-    lines = [f"### {_ICON[run.outcome]} {title}", "", "| | |", "| --- | --- |"]
-    lines += [f"| {name} | {cell(value, secrets)} |" for name, value in rows]
-    if run.error:
-        lines += ["", f"**Failed:** {cell(run.error, secrets)}"]
+    lines = [f"### {_ICON[run.outcome]} {title}", ""]
+    if run.error:  # what went wrong first, whole
+        lines += [f"**Failed:** {markdown(run.error, secrets)}", ""]
+    # The first row is the table's header: GitHub shows no table without one.
+    (name, value), *rest = rows
+    lines += [f"| {name} | {cell(value, secrets)} |", "| --- | --- |"]
+    lines += [f"| {name} | {cell(value, secrets)} |" for name, value in rest]
     lines += _cases_table(run, secrets)
     retired = _retired_rows(run, secrets)
     if retired:
@@ -215,9 +232,11 @@ def _retire_text(run: TargetRun, dry_run: bool) -> str:
     verb = "would retire" if dry_run else "retired"
     done = f"{verb} {len(run.retired)}: minimum replicas set to 0 (maximum unchanged)"
     if run.retire_skipped:
+        # The failure itself is said once, whole, above the table.
+        why = "the target failed (above)" if run.retire_skipped == run.error else run.retire_skipped
         if run.retired:  # stopped part-way: what was done stays done
-            return f"{done}, then stopped: {run.retire_skipped}"
-        return f"left as they were: {run.retire_skipped}"
+            return f"{done}, then stopped: {why}"
+        return f"left as they were: {why}"
     if not run.retire_done:
         return "not reached"
     if not run.retired:
@@ -291,10 +310,10 @@ def _undo_summary(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) ->
             cell(part, secrets),
             *(cell(text, secrets) for text in bounds_cells(run, dry_run)),
             *([cell(restore_words(run) or "", secrets)] * restore),
-            cell(run.error or _change_note(run, dry_run), secrets),
+            cell(_note(run, dry_run), secrets),
         ]
         table.append("| " + " | ".join(cells) + " |")
-    return within_limit(lines, table, [])
+    return within_limit(lines, table, _failures(runs, secrets))
 
 
 def _worst(runs: Sequence[TargetRun]) -> Outcome:
