@@ -32,8 +32,9 @@ EXAMPLE = ROOT / "examples" / "gitlab" / ".gitlab-ci.yml"
 DOTENV, JUNIT, RESULT = "sieve-action.env", "sieve-action-junit.xml", "sieve-action.json"
 #: The component's own inputs, before the CLI's: name, default (None: required), help.
 OWN_INPUTS: tuple[tuple[str, str | None, str], ...] = (
-    ("source", None, "The GitHub repository that releases sieve-action, as "
-     "https://github.com/OWNER/REPO: the job installs from it (no git needed)."),
+    ("source", "https://github.com/sieve-action/sieve-action", "The GitHub repository "
+     "that releases sieve-action (a fork's, to install a fork): the job installs from it "
+     "(no git needed)."),
     ("release", "v1", "The release to install: a tag of that repository (v1, v1.2.3) or a "
      "commit SHA."),
     ("job-name", "sieve-action", "The job's name (include the component twice with two names)."),

@@ -105,7 +105,9 @@ def rules_text() -> str:
         f"JSON as RFC 8259 has it (no `NaN`, no name twice) of at most "
         f"{r.MAX_JOB_INPUTS // 1024} KiB; `api-url` is an `http://` or `https://` URL with no "
         "query (plain `http://` to another machine is warned about); a function version is "
-        "named once in `targets`; and no input but `api-key` may hold the key. When only one "
+        f"named once in `targets`; `api-key` is at least {r.MIN_KEY} characters, and no other "
+        "input may hold it; an input the action does not have (`min-replica`) is an error. "
+        "When only one "
         "bound is given and it contradicts the other's current value, the step fails before "
         "the edit and suggests setting both."
     )

@@ -24,7 +24,7 @@ from typing import Any
 
 from .paths import ROOT
 
-OWNER, REPO = "OWNER", "REPO"
+OWNER, REPO = "sieve-action", "sieve-action"
 
 
 def source_archive(ref: str, root: Path = ROOT) -> bytes:

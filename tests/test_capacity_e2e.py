@@ -126,10 +126,11 @@ functions:
     [
         # Saturday 5 December, 05:00 in Berlin: Friday's window runs into Saturday morning.
         ("2026-12-05 04:00:00", (3, 4), "window fri 22:00–06:00 (max from the baseline)"),
-        # Saturday 26 December, 05:00: that window belongs to Friday 25th, Christmas Day.
-        ("2026-12-26 04:00:00", (0, 4), "baseline"),
+        # Saturday 26 December, 05:00: that window belongs to Friday 25th, Christmas Day,
+        # and the holiday is why (named in English, whatever the runner's locale).
+        ("2026-12-26 04:00:00", (0, 4), "holiday: Christmas Day"),
         # Friday 25 December, 10:00: a weekday window does not apply on a public holiday.
-        ("2026-12-25 09:00:00", (0, 4), "baseline"),
+        ("2026-12-25 09:00:00", (0, 4), "holiday: Christmas Day"),
     ],
     ids=["across-midnight", "holiday-friday-night", "holiday-weekday"],
 )

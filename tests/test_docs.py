@@ -36,7 +36,7 @@ def test_readme_excerpts_are_parts_of_the_example_files() -> None:
     """Each excerpt, as shown (dedented), is a run of whole lines of its file; the user
     pages' (docs/) too."""
     excerpts = EXCERPT.findall(README)
-    assert len(excerpts) >= 5
+    assert len(excerpts) >= 4
     for page in sorted((ROOT / "docs").glob("*.md")):
         excerpts += EXCERPT.findall(page.read_text())
     assert "examples/gitlab/component.gitlab-ci.yml" in dict(excerpts)
@@ -45,6 +45,21 @@ def test_readme_excerpts_are_parts_of_the_example_files() -> None:
         size = shown.count("\n")
         runs = {textwrap.dedent("".join(lines[i : i + size])) for i in range(len(lines))}
         assert shown in runs, f"the README's excerpt of {name} is not a part of it"
+
+
+def test_every_snippet_in_the_readme_is_an_excerpt_or_checked_by_a_test() -> None:
+    """A YAML snippet is an excerpt of an example file (each run by a test: the workflows
+    under act in .ci/run, the GitLab job by tests/test_gitlab_install.py); the one console
+    block is the two commands (test below), the one text block the log (test below)."""
+    blocks = re.findall(r"(<!-- excerpt: [^>]+ -->\n)?```(\w+)\n", README)
+    kinds = [(kind, bool(marker)) for marker, kind in blocks]
+    assert [k for k in kinds if k[0] == "yaml"] == [("yaml", True)] * len(EXCERPT.findall(README))
+    assert sorted(k for k, marked in kinds if not marked) == ["console", "text"]
+    assert "zizmor" not in README and "noqa" not in README  # no linter's words for users
+
+
+def test_the_readme_is_read_in_one_sitting() -> None:
+    assert len(README.splitlines()) < 300
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
@@ -159,7 +174,7 @@ def test_the_demo_runs_a_promotion_to_its_end() -> None:
 def test_the_readme_log_is_what_the_action_prints(sim: Simulator, step: Step) -> None:
     """Every line of the README's log is a line the action prints, IDs, the key and
     durations aside (the build moves one stage per read, as in the demo)."""
-    shown = README.split("## What the log and summary look like")[1].split("```text\n")[1]
+    shown = README.split("## What you see")[1].split("```text\n")[1]
     sim.state.deploy("acme", "whisper", build_reads=4)
     result = step(min_replicas="1", max_replicas="3", wait="true", poll_interval="1")
 

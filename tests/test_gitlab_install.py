@@ -53,7 +53,10 @@ def run_line(line: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
 def test_the_job_installs_a_release_and_its_locked_requirements_without_git() -> None:
     variables, script = job()["variables"], job()["script"]
     assert job()["image"] == "python:3.13-slim"
-    assert variables == {"SIEVE_ACTION": "https://github.com/OWNER/REPO", "SIEVE_ACTION_REF": "v1"}
+    assert variables == {
+        "SIEVE_ACTION": "https://github.com/sieve-action/sieve-action",
+        "SIEVE_ACTION_REF": "v1",
+    }
     assert not any("git+" in line or "git clone" in line for line in script)
     install = " ".join(script[:-1])
     assert "--require-hashes" in install and "--no-deps" in install
@@ -84,8 +87,9 @@ def test_the_readme_s_gitlab_job_runs_as_written(sim: Simulator, tmp_path: Path)
             done = run_line(line, env, tmp_path)
             assert done.returncode == 0, done.stdout + done.stderr
     ref = variables["SIEVE_ACTION_REF"]
-    assert f"/OWNER/REPO/raw/{ref}/requirements/runtime.txt" in seen  # then redirected
-    assert f"/codeload/OWNER/REPO/tar.gz/{ref}" in seen
+    # then redirected
+    assert f"/sieve-action/sieve-action/raw/{ref}/requirements/runtime.txt" in seen
+    assert f"/codeload/sieve-action/sieve-action/tar.gz/{ref}" in seen
     version = run_line("sieve-action --version", env, tmp_path)
     assert version.returncode == 0 and version.stdout.startswith("sieve-action "), version.stderr
     # Installed from the archive into the venv, and only the package: no test kit.

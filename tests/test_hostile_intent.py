@@ -180,7 +180,7 @@ def _fleet_restore(tmp: Path) -> str:
         result, _ = step(tmp, inputs)
     assert result.returncode == 1 and result.outputs["restored"] == "true"
     row = next(line for line in result.summary.splitlines() if "acme/speech" in line)
-    assert "back to 0..1 after its build ended in \\`error\\`" in row, row
+    assert "back to 0..1 after its build ended in <code>error</code>" in row, row
     return "failed: exit 1; `restored` is `true`; the failed target's row says it went back to 0..1"
 
 

@@ -53,7 +53,7 @@ def test_a_build_that_ends_in_error_is_set_back(sim: Simulator, step: Step) -> N
     result = step(wait="true", **RAISE)
     assert result.returncode == 1
     assert bounds(sim) == (0, 1)
-    assert "after its build ended in \\`error\\`" in result.summary  # Markdown-escaped
+    assert "after its build ended in <code>error</code>" in result.summary  # code as code
 
 
 def test_a_wait_that_runs_out_is_set_back(sim: Simulator, step: Step) -> None:

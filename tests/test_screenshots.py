@@ -16,7 +16,7 @@ SHOWS = {
                               "back to 0..1 after its smoke test failed"],
     "capacity-plan": ["### Sieve capacity (dry run: the plan, nothing was sent)",
                       "8 targets: 3 would change, 5 already as asked, 0 failed."],
-    "refused-inputs": ["### ❌ Sieve scaling: nothing was sent", "Input \\`max-replicas\\`"],
+    "refused-inputs": ["### ❌ Sieve scaling: nothing was sent", "Input <code>max-replicas</code>"],
 }  # fmt: skip
 
 

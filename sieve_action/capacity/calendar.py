@@ -86,8 +86,12 @@ def holiday_dates(holidays: Holidays, years: Iterable[int]) -> dict[date, str]:
     if holidays.country is not None:
         import holidays as library  # see subdivisions()
 
+        # Named in English whatever the runner's locale (the library reads the locale).
         calendar = library.country_holidays(
-            holidays.country, subdiv=holidays.subdivision, years=sorted(set(years))
+            holidays.country,
+            subdiv=holidays.subdivision,
+            years=sorted(set(years)),
+            language="en_US",
         )
         days.update({day: str(name) for day, name in calendar.items()})
     return days

@@ -193,12 +193,13 @@ def summary(report: CapacityReport, dry_run: bool, secrets: Secrets) -> str:
         ]
         lines.append("| " + " | ".join(cell(c, secrets) for c in cells) + " |")
     hours = ", ".join(
-        f"{cell(f.run.target.label, secrets)} {f.outlook.replica_hours:g}" for f in report.functions
+        f"{cell(f.run.target.label, secrets)} {round(f.outlook.replica_hours, 1):g}"
+        for f in report.functions
     )
     lines += [
         "",
         f"**Warm-minimum commitment** (min × hours over the coming {HORIZON_DAYS} days): {hours}; "
-        f"total **{intent.replica_hours:g} replica-hours**.",
+        f"total **{round(intent.replica_hours, 1):g} replica-hours**.",
     ]
     for warning in intent.warnings:
         lines += ["", f"⚠️ {markdown(warning, secrets)}"]
