@@ -21,8 +21,9 @@ from typing import Any
 
 import yaml
 
-from sieve_action.cli import FILES, flag
-from sieve_action.contract.inputs import InputSpec, spec
+from sieve_action.cli import ENVIRONMENT, FILES, flag
+from sieve_action.contract.declare import InputSpec
+from sieve_action.contract.inputs import spec
 from sieve_action.contract.rules import OneOf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,8 +73,15 @@ def variable(name: str) -> str:
     return "SIEVE_INPUT_" + name.upper().replace("-", "_")
 
 
+#: Inputs that only mean something on GitHub: the token and the posting of a fork's
+#: review on a pull request. A merge request's pipeline may still run a review
+#: (``review-base``): its Markdown is the job's log, its limit the job's status.
+GITHUB_ONLY = ("review-comment", "pull-request", "head-sha")
+
+
 def cli_inputs() -> list[InputSpec]:
-    return [item for item in spec() if item.name != "api-key"]
+    """The component's inputs: the CLI's flags, but those for GitHub alone."""
+    return [item for item in spec() if item.name not in (*ENVIRONMENT, *GITHUB_ONLY)]
 
 
 def _scalar(value: Any) -> str:

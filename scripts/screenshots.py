@@ -163,6 +163,59 @@ def capacity_plan(folder: Path) -> StepResult:
         return run_step(inputs, folder, **faked_clock("2026-12-02 09:00:00"))
 
 
+#: The pull request's file: whisper warmer in office hours and priced, tts removed, a
+#: new function for re-ranking on weekdays.
+REVIEWED = (
+    CAPACITY.replace(
+        '{days: mon-fri, from: "08:00", to: "20:00", min: 2, max: 8}',
+        '{days: mon-fri, from: "08:00", to: "20:00", min: 3, max: 8}',
+    )
+    .replace(
+        "functions:\n",
+        "prices:\n  compute: {a100: 3.67, l4: 0.82}\n  functions: {acme/tts: 0.82}\nfunctions:\n",
+        1,
+    )
+    .replace("  acme/whisper:\n", "  acme/whisper:\n    compute: a100\n", 1)
+    .split("  acme/tts:")[0]
+    + """  acme/rerank:
+    compute: l4
+    min: 0
+    windows:
+      - {days: mon-fri, from: "09:00", to: "18:00", min: 1, max: 2}
+"""
+)
+
+
+def capacity_review(folder: Path) -> StepResult:
+    """The review of a pull request that changes the capacity file, on Wednesday 2
+    December 2026 at 10:00 in Berlin, without a key, its comment posted."""
+    from testkit.github import FakeGitHub, Pull, Token
+
+    with FakeGitHub() as github:
+        github.state.tokens["ghs_shots"] = Token("github-actions[bot]")
+        github.state.pulls[("acme", "models", 42)] = Pull(42, "4" * 40)
+        workspace = folder / "workspace"
+        (workspace / "base").mkdir(parents=True, exist_ok=True)
+        (workspace / "sieve-capacity.yml").write_text(REVIEWED, encoding="utf-8")
+        (workspace / "base" / "sieve-capacity.yml").write_text(CAPACITY, encoding="utf-8")
+        event = folder / "event.json"
+        event.write_text(json.dumps({"pull_request": {"number": 42, "head": {"sha": "4" * 40}}}))
+        inputs = {
+            "capacity-file": "sieve-capacity.yml",
+            "review-base": "base/sieve-capacity.yml",
+            "max-weekly-increase": "$500",
+            "github-token": "ghs_shots",
+        }
+        env = {
+            "GITHUB_API_URL": github.url,
+            "GITHUB_REPOSITORY": "acme/models",
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_WORKFLOW": "Capacity review",
+        }
+        clock = faked_clock("2026-12-02 09:00:00")
+        return run_step(inputs, folder, wrapper=clock["wrapper"], env={**clock["env"], **env})
+
+
 def refused(folder: Path) -> StepResult:
     """Inputs that break their rules: the step says every one, and sends nothing."""
     with Simulator(KEY) as sim:
@@ -185,6 +238,8 @@ SCENARIOS = (
     Scenario("smoke-failed-restored", "a smoke case failed and the raised bounds were set back",
              smoke_failed, 1),
     Scenario("capacity-plan", "a capacity plan for eight functions (dry run)", capacity_plan, 0),
+    Scenario("capacity-review", "the review of a capacity file's change on its pull request",
+             capacity_review, 0),
     Scenario("refused-inputs", "a step refused for bad inputs, before any request", refused, 2),
 )  # fmt: skip
 

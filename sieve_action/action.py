@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import github_action_utils as gha
 
@@ -12,6 +13,7 @@ from .api.tls import PendingContext
 from .console import Console
 from .contract.inputs import INPUT_NAMES
 from .driver import Edge, StepResult, output_values, run_step
+from .github.event import read_event, stopping_schedule
 from .report.lines import closing_line
 from .report.summary import refused_summary, summary
 
@@ -46,6 +48,11 @@ def write_report(console: Console, result: StepResult, environ: Mapping[str, str
     runs, dry_run = result.runs, result.dry_run
     for run in runs:
         console.info(closing_line(run, dry_run))
+    stopping = stopping_schedule(
+        environ.get("GITHUB_EVENT_NAME", ""), read_event(environ), datetime.now(UTC)
+    )
+    if stopping is not None:
+        console.warning(stopping)
     written = True
     # Values are scrubbed where they are formatted (escaping or JSON could hide a key
     # from a later scrub); the whole text is scrubbed once more on its way out, and
@@ -71,6 +78,10 @@ def write_report(console: Console, result: StepResult, environ: Mapping[str, str
             from .capacity.summary import summary as capacity_summary
 
             text = capacity_summary(result.capacity, dry_run, console.secrets) + text
+        if result.review is not None:  # the review says what its dry run found
+            text = result.review.report
+        if stopping is not None:
+            text = f"> [!WARNING]\n> {stopping}\n\n{text}"
         try:
             gha.append_job_summary(console.printable(text))
         except OSError as problem:

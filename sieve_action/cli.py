@@ -2,7 +2,8 @@
 
 Flags are the action's inputs, made from the same declarations and checked by the same
 rules, and every message names an input as its flag. The key comes only from
-``SIEVE_API_KEY``: a flag would put it in the process list and in shell history.
+``SIEVE_API_KEY`` (GitHub's token only from ``GITHUB_TOKEN``): a flag would put it in the
+process list and in shell history.
 Progress goes to stderr, the result to stdout (``--json`` for machines). Workflow
 commands appear only under GitHub Actions. Exit codes: :class:`~.errors.ExitCode`.
 """
@@ -22,7 +23,7 @@ from typing import Any, TextIO
 
 from . import __version__
 from .console import Console, utf8_streams
-from .contract.inputs import INPUT_NAMES, KEY_VARIABLE, spec
+from .contract.inputs import INPUT_NAMES, KEY_VARIABLE, TOKEN_VARIABLE, spec
 from .contract.outputs import CLI_JSON_KEYS
 from .contract.rules import MISSING_KEY
 from .driver import Edge, StepResult, output_values, run_step
@@ -30,14 +31,19 @@ from .errors import BadInput, ExitCode, exit_codes_text
 from .report.lines import closing_line
 from .report.results import results
 
-#: Inputs whose flag is not ``--<name>``: the key (only from the environment), a file
-#: of targets, and the function version (``--version`` prints the program's).
+#: Inputs whose flag is not ``--<name>``: the key and GitHub's token (only from the
+#: environment), a file of targets, the function version (``--version`` prints the
+#: program's), and the review of a change (``--review BASE_FILE``).
 FLAGS = {
     "api-key": KEY_VARIABLE,
+    "github-token": TOKEN_VARIABLE,
+    "review-base": "--review",
     "targets": "--targets-file",
     "undo": "--undo-file",
     "version": "--function-version",
 }
+#: Inputs taken only from the environment: a flag would put them in the process list.
+ENVIRONMENT = ("api-key", "github-token")
 #: Inputs read from a file (``-``: stdin) whose name the flag takes, and what it holds.
 FILES = {"targets": "A file of such lines", "undo": "A file holding that JSON"}
 _NAMES = "|".join(map(re.escape, INPUT_NAMES))
@@ -120,8 +126,8 @@ def parser() -> argparse.ArgumentParser:
     for item in spec():
         default = f" (default: {item.default})" if item.default else ""
         help = words(item.help)
-        if item.name == "api-key":
-            continue  # only from the environment
+        if item.name in ENVIRONMENT:
+            continue
         if item.name in FILES:
             parser.add_argument(
                 flag(item.name),
@@ -168,7 +174,7 @@ def raw_inputs(args: argparse.Namespace) -> dict[str, str | None]:
     not among them: the driver reads it from the environment."""
     raw: dict[str, str | None] = {}
     for item in spec():
-        if item.name == "api-key":
+        if item.name in ENVIRONMENT:
             continue
         value = getattr(args, item.name.replace("-", "_"))
         if item.name in FILES and value is not None:
@@ -278,8 +284,12 @@ def print_result(out: TextIO, console: Console, result: StepResult, *, as_json: 
             document["drift"] = console.secrets.scrub_json(drift(result.capacity))
         elif result.capacity_step:
             document["drift"] = []
+        if result.review is not None:
+            document["review"] = console.secrets.scrub(result.review.comment)
         assert list(document) == list(CLI_JSON_KEYS)[: len(document)]
         print(console.printable(json.dumps(document, indent=2)), file=out, flush=True)
+    elif result.review is not None:  # the review is what the run was for
+        print(console.printable(console.secrets.scrub(result.review.report)), file=out, flush=True)
     else:
         for run in runs:
             print(console.printable(closing_line(run, dry_run)), file=out, flush=True)

@@ -90,6 +90,13 @@ class Console:
         else:
             self._plain(line)
 
+    def notice(self, message: str) -> None:
+        """Something a reader should see that is not wrong (a review kept in the summary)."""
+        if self.github:
+            self._command("notice", self.scrub(message), title="sieve-action")
+        else:
+            self._plain("notice: " + " ".join(self.scrub(message).splitlines()))
+
     def warning(self, message: str) -> None:
         if self.github:
             self._command("warning", self.scrub(message), title="sieve-action")

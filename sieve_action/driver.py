@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +32,7 @@ from .api.request import log_retry
 from .api.tls import PendingContext
 from .console import Console, utf8_streams
 from .contract.checks import parse_inputs
-from .contract.inputs import KEY_VARIABLE, Inputs
+from .contract.inputs import KEY_VARIABLE, TOKEN_VARIABLE, Inputs
 from .contract.rules import MIN_KEY
 from .contract.targets import Target
 from .errors import (
@@ -54,6 +54,7 @@ from .secrets import Secrets
 if TYPE_CHECKING:  # a capacity step's modules (YAML, zones) load only for one
     from .capacity.model import Schedule
     from .capacity.step import CapacityReport, Intent
+    from .review.step import Review
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class StepResult:
     #: Whether the step was given a capacity file or text (refused or not): its ``drift``
     #: output is then ``[]`` when nothing was observed.
     capacity_step: bool = False
+    #: A review of a capacity file's change (``review-base``), or the posting of one.
+    review: Review | None = None
 
 
 @dataclass(frozen=True)
@@ -103,21 +106,36 @@ def run_step(
     raw = {
         **raw,
         "api-key": (raw.get("api-key") or "").strip() or environ.get(KEY_VARIABLE, "").strip(),
+        # The CLI takes GitHub's token from the environment only, as it does the key.
+        "github-token": raw.get("github-token") or environ.get(TOKEN_VARIABLE, ""),
     }
     key = raw["api-key"] or ""
     if len(key) >= MIN_KEY:
         console.mask(key)  # the first line this process prints
+    token = raw["github-token"] or ""
+    if token and not token.startswith("${{"):
+        console.mask(token)
     # A shorter "key" is refused unsent and never quoted; masked, it would blank out
     # every letter it holds in every line.
     for password in proxy_passwords(environ):
         console.mask(password)
     capacity_step = any((raw.get(name) or "").strip() for name in ("capacity-file", "capacity"))
+    at = now or datetime.now(UTC)
     try:
         inputs = parse_inputs(raw, console.secrets)
+        if inputs.review_comment:  # posting a review computed in another job
+            return _post_review(inputs, console, edge, environ)
+        if inputs.review_base:  # a review sends no edit: the plan of the change
+            inputs = replace(inputs, dry_run=True)
         schedule = _schedule(inputs, environ, console)
+        base = _base(inputs, environ, console) if inputs.review_base else None
         check_environment(environ)
-        client = client_for(inputs, console, environ=environ, tls=tls, policy=policy)
-        intent = None if schedule is None else _intent(schedule, now or datetime.now(UTC), console)
+        client = (
+            client_for(inputs, console, environ=environ, tls=tls, policy=policy)
+            if inputs.api_key
+            else None  # a review without a key reads nothing from Sieve
+        )
+        intent = None if schedule is None else _intent(schedule, at, console)
     except InputErrors as refused:
         problems = [edge.describe(bad) for bad in refused.bad]
         for error, text in zip(refused.bad, problems, strict=True):
@@ -133,16 +151,30 @@ def run_step(
         edge.publish(StepResult([], False, ExitCode.FAILED, [title], capacity_step=capacity_step))
         return ExitCode.FAILED
     targets = None if intent is None else intent.targets
-    runs, signalled = scale_targets(inputs, client, console, clock, targets)
-    code = exit_code(runs) if signalled is None else SIGNAL_BASE + signalled
-    capacity = None
-    if intent is not None:
+    runs: list[TargetRun] = []
+    signalled: int | None = None
+    capacity = review = None
+    # The client stays open for the review, which reads Sieve's usage for its prices.
+    with client or nullcontext():
+        if client is not None:
+            runs, signalled = scale_targets(inputs, client, console, clock, targets)
+        code = (
+            (ExitCode.OK if client is None else exit_code(runs))
+            if signalled is None
+            else SIGNAL_BASE + signalled
+        )
         try:
-            capacity = _observe(intent, runs)
+            if intent is not None and runs:
+                capacity = _observe(intent, runs)
+            if schedule is not None and inputs.review_base and signalled is None:
+                review = _review(inputs, base, schedule, at, console, environ, capacity, client)
+                code = ExitCode.FAILED if review.failed and not code else code
         except Exception as error:  # a bug in the capacity glue: the fleet's report stands
             console.bug(error)
             capacity, code = None, code or ExitCode.FAILED
-    result = StepResult(runs, inputs.dry_run, code, capacity=capacity, capacity_step=capacity_step)
+    result = StepResult(
+        runs, inputs.dry_run, code, capacity=capacity, capacity_step=capacity_step, review=review
+    )
     if not _publish(edge, result, console) and code == ExitCode.OK:
         code = ExitCode.FAILED
     announce(console, runs)
@@ -184,6 +216,8 @@ def output_values(result: StepResult, secrets: Secrets) -> dict[str, str]:
         values.update(capacity_outputs(result.capacity, result.dry_run, secrets))
     elif result.capacity_step:
         values["drift"] = "[]"  # refused, or failed before it saw any bounds
+    if result.review is not None:
+        values["review"] = secrets.scrub(result.review.comment)
     return values
 
 
@@ -239,6 +273,52 @@ def _observe(intent: Intent, runs: list[TargetRun]) -> CapacityReport:
     return observe(intent, runs)
 
 
+def _base(inputs: Inputs, environ: Mapping[str, str], console: Console) -> Schedule | None:
+    """The base branch's capacity file, for a review (None: the pull request adds it)."""
+    from .review.step import load_base
+
+    return load_base(inputs, environ, Path.cwd(), console.secrets)
+
+
+def _review(
+    inputs: Inputs,
+    base: Schedule | None,
+    head: Schedule,
+    now: datetime,
+    console: Console,
+    environ: Mapping[str, str],
+    capacity: CapacityReport | None,
+    client: SieveClient | None,
+) -> Review:
+    """The change reviewed and posted; what happened to the comment said in the log."""
+    from .review.step import review
+
+    found = review(
+        inputs, base, head, now, environ=environ, secrets=console.secrets, log=console.info,
+        capacity=capacity, client=client,
+    )  # fmt: skip
+    _said(console, found)
+    return found
+
+
+def _post_review(inputs: Inputs, console: Console, edge: Edge, environ: Mapping[str, str]) -> int:
+    """Post a review computed in another job; its outcome published like a review's."""
+    from .review.step import post_prepared
+
+    found = post_prepared(inputs, environ, Path.cwd(), console.secrets, console.info)
+    _said(console, found)
+    code = ExitCode.FAILED if found.posted.failed else ExitCode.OK
+    edge.publish(StepResult([], True, code, review=found))
+    return code
+
+
+def _said(console: Console, review: Review) -> None:
+    posted = review.posted
+    (console.warning if posted.failed else console.notice)(posted.message)
+    if review.judged is not None and not review.judged.passed:
+        console.error(review.judged.why, title="sieve-action: review")
+
+
 def _refused(edge: Edge, problems: list[str], capacity_step: bool) -> int:
     """A step refused before any request still publishes: nothing changed, and why."""
     edge.publish(StepResult([], False, ExitCode.INPUT, problems, capacity_step=capacity_step))
@@ -269,7 +349,7 @@ def scale_targets(
     for warning in inputs.warnings():
         console.warning(warning)
     title = runs[0].target.label if len(runs) == 1 else f"{len(runs)} targets"
-    with console.group(f"Scaling {title}{' (dry run)' if inputs.dry_run else ''}"), client:
+    with console.group(f"Scaling {title}{' (dry run)' if inputs.dry_run else ''}"):
         try:
             with cancellable(cancel) as received:
                 try:

@@ -24,5 +24,6 @@ def scale_in_process(
     """The step's scaling in this process, signals handled as the driver does: for tests
     that look at the records rather than at a step's files."""
     client = client_for(inputs, console, environ={}, policy=policy, transport=transport)
-    runs, _ = scale_targets(inputs, client, console, clock)
+    with client:
+        runs, _ = scale_targets(inputs, client, console, clock)
     return runs

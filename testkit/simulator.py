@@ -45,6 +45,8 @@ _JOB = re.compile(r"/v2/jobs/(?P<job>[^/]+)(?P<wait>/await)?")
 _USAGE = re.compile(
     r"/v2/usage/function/(?P<owner>[^/]+)/(?P<function>[^/]+)/versions/(?P<slug>[^/]+)"
 )
+#: The machine types ``DetailedUsage`` breaks a version's usage down by.
+_MACHINES = ("cpu", "a100", "a100-20gb", "v100", "l4", "t4")
 _JOB_USAGE = re.compile(r"/v2/usage/job/(?P<job>[^/]+)")
 #: The statuses a job ends in.
 JOB_ENDINGS = frozenset({"finished", "error", "cancelled"})
@@ -499,7 +501,13 @@ def _usage(state: SimState, method: str, match: re.Match[str], arguments: dict[s
         days = (end - start) / 86400
         seconds = version.minimum_replicas * (end - start)
         dollars = round(version.minimum_replicas * days * state.replica_dollars_per_day, 2)
-        return 200, {"total_compute_seconds": seconds, "total_cost_dollars": dollars}, {}
+        answer: dict[str, Any] = {"total_compute_seconds": seconds, "total_cost_dollars": dollars}
+        # By machine type too, as the document allows, for a type it names (the
+        # simulator's own default, gpu-a100, is none of them).
+        machine = version.extra.get("compute_type")
+        if machine in _MACHINES:
+            answer[machine] = {"compute_seconds": seconds, "cost_dollars": dollars}
+        return 200, answer, {}
 
 
 def _edit(state: SimState, version: SimVersion, body: bytes) -> Answer:

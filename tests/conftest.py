@@ -8,12 +8,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import httpx
 import pytest
 from hypothesis import settings
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from pytest_httpserver import HTTPServer
 
+from testkit.github import GITHUB_SPEC, FakeGitHub
 from testkit.paths import SPEC
 from testkit.runner import StepResult, run_step
 from testkit.simulator import Simulator
@@ -62,6 +64,31 @@ def check_exchanges(openapi: OpenAPI, sim: Simulator) -> int:
             )
         checked += 1
     return checked
+
+
+@pytest.fixture(scope="session")
+def github_description() -> OpenAPI:
+    return OpenAPI.from_file_path(str(GITHUB_SPEC))
+
+
+@pytest.fixture
+def github(github_description: OpenAPI) -> Iterator[FakeGitHub]:
+    """The fake GitHub; afterwards every request it got is checked against GitHub's own
+    description of its API."""
+    with FakeGitHub() as fake:
+        yield fake
+    for entry in fake.state.requests:
+        url = httpx.URL(entry["path"] + ("?" + entry["query"] if entry["query"] else ""))
+        request = MockRequest(
+            "https://api.github.com",
+            entry["method"].lower(),
+            url.path,
+            args=dict(url.params),
+            headers=entry["headers"],
+            data=entry["body"].encode() or None,
+            content_type="application/json",
+        )
+        github_description.validate_request(request)
 
 
 @pytest.fixture

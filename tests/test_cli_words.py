@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from sieve_action import cli
-from sieve_action.contract.inputs import INPUT_NAMES, InputSpec, spec
+from sieve_action.contract.declare import InputSpec
+from sieve_action.contract.inputs import INPUT_NAMES, spec
 from sieve_action.contract.outputs import CLI_JSON_ALWAYS, CLI_JSON_KEYS
 from testkit.paths import README
 from testkit.simulator import Simulator
@@ -36,7 +37,9 @@ def _help_of(item: InputSpec) -> str:
     return text.removesuffix(f" {cli.FILES.get(item.name, '')}; - for stdin.")
 
 
-@pytest.mark.parametrize("item", [i for i in spec() if i.name != "api-key"], ids=lambda i: i.name)
+@pytest.mark.parametrize(
+    "item", [i for i in spec() if i.name not in cli.ENVIRONMENT], ids=lambda i: i.name
+)
 def test_generated_help_reads_as_the_declaration_with_only_names_turned_into_flags(
     item: InputSpec,
 ) -> None:
@@ -110,11 +113,12 @@ def test_the_negative_flag_takes_no_value(sim: Simulator) -> None:
 
 def test_the_readme_lists_the_keys_json_prints() -> None:
     text = README.read_text()
-    [listed] = re.findall(r"`--json` \(`\{([^}]*)\}`", text)
+    [listed] = re.findall(r"`--json`\s\(`\{([^}]*)\}`", text)
     assert [key.strip().strip('"') for key in listed.split(",")] == list(CLI_JSON_ALWAYS)
     extra = [key for key in CLI_JSON_KEYS if key not in CLI_JSON_ALWAYS]
-    assert extra == ["drift"]
-    assert 'plus `"drift"` for a capacity step' in text
+    assert extra == ["drift", "review"]
+    prose = " ".join(text.split())
+    assert 'plus `"drift"` for a capacity step and `"review"` for a review' in prose
 
 
 def _promote(sim: Simulator, tmp_path: Path, *extra: str) -> Path:

@@ -16,7 +16,8 @@ from scripts import sync
 from sieve_action import action as action_edge
 from sieve_action import cli
 from sieve_action.contract.checks import parse_inputs
-from sieve_action.contract.inputs import INPUT_NAMES, InputSpec, spec
+from sieve_action.contract.declare import InputSpec
+from sieve_action.contract.inputs import INPUT_NAMES, spec
 from sieve_action.contract.outputs import OUTPUT_NAMES
 from testkit.action_yml import declared_inputs, declared_outputs
 from testkit.paths import ROOT
@@ -118,7 +119,7 @@ def test_the_test_kit_reads_action_yml_as_a_yaml_parser_does() -> None:
     }
 
 
-def test_every_input_but_the_key_has_a_cli_flag_applying_the_same_defaults() -> None:
+def test_every_input_but_the_secrets_has_a_cli_flag_applying_the_same_defaults() -> None:
     args = cli.parser().parse_args([])
     from_cli = parse_inputs(cli.raw_inputs(args) | {"api-key": "sk-docs-0000000000"} | OWNER)
     from_action = parse_inputs(
@@ -126,9 +127,10 @@ def test_every_input_but_the_key_has_a_cli_flag_applying_the_same_defaults() -> 
     )
     assert from_cli == from_action
     flags = {option for act in cli.parser()._actions for option in act.option_strings}
-    assert "--api-key" not in flags  # the key never goes on a command line
+    # The key and GitHub's token never go on a command line: only in the environment.
+    assert "--api-key" not in flags and "--github-token" not in flags
     for name in INPUT_NAMES:
-        assert cli.flag(name) in flags | {"SIEVE_API_KEY"}, name
+        assert cli.flag(name) in flags | {"SIEVE_API_KEY", "GITHUB_TOKEN"}, name
 
 
 OWNER = {"owner": "acme", "function": "whisper"}

@@ -271,8 +271,9 @@ def test_any_input_text_is_accepted_or_each_bad_input_is_named(raw: dict[str, st
         for error in inputs.bad:
             assert error.name in INPUT_NAMES
             assert str(error).startswith(f"Input `{error.name}` ")
-            # A given input that breaks a rule, or a required one that is missing.
-            assert error.name in given_names | {"api-key", "owner", "function"}
+            # A given input that breaks a rule, or a required one that is missing
+            # (`head-sha` is required by `review-comment`).
+            assert error.name in given_names | {"api-key", "owner", "function", "head-sha"}
         # One error per input; only `targets` can break several rules (one per line,
         # or both `owner` and `function` given with it).
         assert {name for name in names if names.count(name) > 1} <= {"targets"}

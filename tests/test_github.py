@@ -26,7 +26,7 @@ from sieve_action.github.body import marker
 from sieve_action.github.client import DEFAULT_API_URL, GitHubClient, api_url
 from sieve_action.github.comment import ACTIONS_BOT, Outcome, upsert
 from sieve_action.secrets import Secrets
-from testkit.github import GITHUB_SPEC, FakeGitHub, Limit, Pull, Token
+from testkit.github import FakeGitHub, Limit, Pull, Token
 
 TOKEN = "ghs_Unit4Tq8Zr2LmVx9Kp3Wn7Yc1Hd5Jf"
 KEY = "sk-Unit8Qm7Xv2Rp9Lz4Tn3Kw6Hy1"
@@ -36,31 +36,12 @@ TINY = RetryPolicy(attempts=4, timeout=10, wait_initial=0.01, wait_max=0.02, wai
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-@pytest.fixture(scope="module")
-def description() -> OpenAPI:
-    return OpenAPI.from_file_path(str(GITHUB_SPEC))
-
-
 @pytest.fixture
-def fake(description: OpenAPI) -> Iterator[FakeGitHub]:
-    """The fake GitHub; afterwards every request it got, and each answer it gave that
-    the description documents, is checked against the description."""
-    with FakeGitHub() as github:
-        github.state.tokens[TOKEN] = Token(ACTIONS_BOT)
-        github.state.pulls[("acme", "app", NUMBER)] = Pull(NUMBER, "f" * 40)
-        yield github
-    for entry in github.state.requests:
-        url = httpx.URL(entry["path"] + ("?" + entry["query"] if entry["query"] else ""))
-        request = MockRequest(
-            "https://api.github.com",
-            entry["method"].lower(),
-            url.path,
-            args=dict(url.params),
-            headers=entry["headers"],
-            data=entry["body"].encode() or None,
-            content_type="application/json",
-        )
-        description.validate_request(request)
+def fake(github: FakeGitHub) -> FakeGitHub:
+    """The fake GitHub with the job's token and pull request #7."""
+    github.state.tokens[TOKEN] = Token(ACTIONS_BOT)
+    github.state.pulls[("acme", "app", NUMBER)] = Pull(NUMBER, "f" * 40)
+    return github
 
 
 @pytest.fixture
@@ -417,7 +398,9 @@ def test_a_deleted_account_s_comment_is_nobody_s() -> None:
     assert (result.outcome, result.comment_id) == (Outcome.CREATED, 2)
 
 
-def test_the_fake_s_answers_follow_the_description(fake: FakeGitHub, description: OpenAPI) -> None:
+def test_the_fake_s_answers_follow_the_description(
+    fake: FakeGitHub, github_description: OpenAPI
+) -> None:
     fake.state.add_comment("acme", "app", NUMBER, "octocat", "hi")
     headers = {"Authorization": f"Bearer {TOKEN}"}
     for method, path, body in [
@@ -437,7 +420,7 @@ def test_the_fake_s_answers_follow_the_description(fake: FakeGitHub, description
             data=json.dumps(body).encode() if body else None,
             content_type="application/json",
         )
-        description.validate_response(
+        github_description.validate_response(
             request,
             MockResponse(
                 answer.content, status_code=answer.status_code, content_type="application/json"

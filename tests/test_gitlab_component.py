@@ -21,7 +21,8 @@ import yaml
 
 from scripts import gitlab_component
 from sieve_action.contract.checks import parse_inputs
-from sieve_action.contract.inputs import KEY_VARIABLE, InputSpec, spec
+from sieve_action.contract.declare import InputSpec
+from sieve_action.contract.inputs import KEY_VARIABLE, spec
 from sieve_action.report.dotenv import DOTENV_NAMES
 from testkit.github_release import serve_release
 from testkit.paths import ROOT
@@ -57,7 +58,7 @@ def _as_workflow_gives_it(value: Any) -> str:
     return json.dumps(value) if isinstance(value, bool | int | float) else str(value)
 
 
-@pytest.mark.parametrize("item", [i for i in spec() if i.name != "api-key"], ids=lambda i: i.name)
+@pytest.mark.parametrize("item", gitlab_component.cli_inputs(), ids=lambda i: i.name)
 def test_each_input_is_typed_from_its_declaration(item: InputSpec) -> None:
     found = declared()[item.name]
     assert found["description"] == item.help
@@ -83,8 +84,10 @@ def test_each_input_is_typed_from_its_declaration(item: InputSpec) -> None:
 def test_the_key_is_never_an_input_and_the_component_s_own_inputs_come_first() -> None:
     names = list(declared())
     assert "api-key" not in names and not any("key" in name for name in names)
+    assert not any("token" in name for name in names)  # nor GitHub's token
     own = [name for name, _, _ in gitlab_component.OWN_INPUTS]
-    assert names == own + [i.name for i in spec() if i.name != "api-key"]
+    github_only = {"github-token", "review-comment", "pull-request", "head-sha"}
+    assert names == own + [i.name for i in spec() if i.name not in {"api-key", *github_only}]
     # The releases' repository by default; a fork names its own.
     assert declared()["source"]["default"] == "https://github.com/sieve-action/sieve-action"
 

@@ -1,14 +1,16 @@
 """The package's layers: imports run one way and never in a circle, each folder says what
 it owns, and no module grows past what one read takes.
 
-Edges (``action``, ``cli``) → ``driver`` → ``capacity`` → ``report`` → ``scaling`` and
-``github`` (which never import each other) → ``api`` and ``contract`` (nor these) →
-``console`` → ``errors``, ``secrets`` and the package's version. A module may import its
-own folder and anything below its layer, never a layer above or beside it; ``github``
-imports only ``api``, ``errors`` and ``secrets`` (``ONLY``). ``capacity`` (PyYAML, zones,
-holidays) is imported only by the driver and the edges, inside a function or for types,
-so that no other step pays for it. Imports are read with ``ast``: every import counts,
-those inside functions and under ``TYPE_CHECKING`` too.
+Edges (``action``, ``cli``) → ``driver`` → ``review`` → ``capacity`` → ``report`` →
+``scaling`` and ``github`` (which never import each other) → ``api`` and ``contract``
+(nor these) → ``console`` → ``errors``, ``secrets``, ``workspace`` and the package's
+version. A module may import its own folder and anything below its layer, never a layer
+above or beside it; ``github`` imports only ``api``, ``errors``, ``secrets`` and
+``workspace`` (``ONLY``). ``capacity`` (PyYAML, zones, holidays) and ``review`` are
+loaded only for a step that needs them (``LAZY``): imported by the driver and the edges
+inside a function or for types, so that no other step pays for them (``review``, itself
+loaded so, imports ``capacity`` as it likes). Imports are read with ``ast``: every
+import counts, those inside functions and under ``TYPE_CHECKING`` too.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ LAYERS: dict[str, int] = {
     "sieve_action": 0,  # the package's face: its version
     "sieve_action.errors": 0,
     "sieve_action.secrets": 0,
+    "sieve_action.workspace": 0,  # files read from the workspace, within bounds
     "sieve_action.console": 1,
     "sieve_action.api": 2,
     "sieve_action.contract": 2,
@@ -34,18 +37,30 @@ LAYERS: dict[str, int] = {
     "sieve_action.github": 3,  # beside scaling: the pull request's comment
     "sieve_action.report": 4,
     "sieve_action.capacity": 5,
-    "sieve_action.driver": 6,
-    "sieve_action.action": 7,
-    "sieve_action.cli": 7,
-    "sieve_action.__main__": 8,
+    "sieve_action.review": 6,
+    "sieve_action.driver": 7,
+    "sieve_action.action": 8,
+    "sieve_action.cli": 8,
+    "sieve_action.__main__": 9,
 }
-#: Who may import the capacity folder, and only lazily (in a function, or for types).
-CAPACITY = "sieve_action.capacity"
-CAPACITY_IMPORTERS = {"sieve_action.driver", "sieve_action.action", "sieve_action.cli"}
+#: Folders loaded only for a step that needs them: who may import each, and only lazily
+#: (in a function, or for types), unless the importer is itself one of these folders.
+LAZY: dict[str, frozenset[str]] = {
+    "sieve_action.capacity": frozenset(
+        {"sieve_action.driver", "sieve_action.action", "sieve_action.cli", "sieve_action.review"}
+    ),
+    "sieve_action.review": frozenset({"sieve_action.driver"}),
+}
 #: Units that import only these (besides their own folder), though more lie below them.
 ONLY: dict[str, frozenset[str]] = {
     "sieve_action.github": frozenset(
-        {"sieve_action", "sieve_action.api", "sieve_action.errors", "sieve_action.secrets"}
+        {
+            "sieve_action",
+            "sieve_action.api",
+            "sieve_action.errors",
+            "sieve_action.secrets",
+            "sieve_action.workspace",
+        }
     ),
 }
 MAX_LINES = 450
@@ -126,7 +141,8 @@ def unit(module: str) -> str:
 
 
 def wrong_way(root: Path) -> list[str]:
-    """Every import that runs up or sideways between layers, or loads capacity eagerly."""
+    """Every import that runs up or sideways between layers, or loads a lazy folder
+    eagerly."""
     problems = []
     for item in imports(root):
         source, target = unit(item.source), unit(item.target)
@@ -135,11 +151,13 @@ def wrong_way(root: Path) -> list[str]:
             problems.append(f"{where}: {target} is not below {source}")
         elif source != target and source in ONLY and target not in ONLY[source]:
             problems.append(f"{where}: {source} imports only {', '.join(sorted(ONLY[source]))}")
-        if target == CAPACITY and source != CAPACITY:
-            if item.source not in CAPACITY_IMPORTERS:
-                problems.append(f"{where}: only the driver and the edges import capacity")
-            elif not item.lazy:
-                problems.append(f"{where}: capacity is imported lazily (in a function)")
+        if target in LAZY and source != target:
+            folder = target.rpartition(".")[2]
+            if source not in LAZY[target]:
+                allowed = ", ".join(sorted(u.rpartition(".")[2] for u in LAZY[target]))
+                problems.append(f"{where}: only {allowed} import {folder}")
+            elif not item.lazy and source not in LAZY:
+                problems.append(f"{where}: {folder} is imported lazily (in a function)")
     return problems
 
 
@@ -190,7 +208,7 @@ def test_every_module_belongs_to_a_layer() -> None:
     for name in modules(ROOT):
         assert unit(name) in LAYERS, name
     folders = {p.parent.name for p in (ROOT / PACKAGE).glob("*/__init__.py")}
-    assert folders == {"api", "contract", "scaling", "github", "report", "capacity"}
+    assert folders == {"api", "contract", "scaling", "github", "report", "capacity", "review"}
 
 
 def test_imports_run_one_way() -> None:
@@ -205,7 +223,9 @@ def test_no_module_is_over_450_lines() -> None:
     assert too_long(ROOT) == []
 
 
-@pytest.mark.parametrize("folder", ["api", "contract", "scaling", "github", "report", "capacity"])
+@pytest.mark.parametrize(
+    "folder", ["api", "contract", "scaling", "github", "report", "capacity", "review"]
+)
 def test_each_folder_says_what_it_owns_and_what_it_may_import(folder: str) -> None:
     face = ast.get_docstring(ast.parse((ROOT / PACKAGE / folder / "__init__.py").read_text()))
     assert face, folder
@@ -254,6 +274,16 @@ def test_the_checks_find_capacity_imported_eagerly_or_from_below(copy: Path) -> 
     found = wrong_way(copy)
     assert any("driver" in p and "lazily" in p for p in found), found
     assert any("report.results" in p and "capacity is not below" in p for p in found), found
+
+
+def test_the_checks_find_review_imported_eagerly_or_by_the_edges(copy: Path) -> None:
+    _plant(copy, "driver.py", "from .review.step import Review")
+    _plant(copy, "cli.py", "def f() -> None:\n    from .review import step")
+    _plant(copy, "capacity/step.py", "def f() -> None:\n    from ..review import change")
+    found = wrong_way(copy)
+    assert any("sieve_action.driver" in p and "review is imported lazily" in p for p in found)
+    assert any("sieve_action.cli" in p and "only driver import review" in p for p in found)
+    assert any("capacity.step" in p and "review is not below" in p for p in found), found
 
 
 def test_the_checks_find_a_planted_circle(copy: Path) -> None:

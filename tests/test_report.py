@@ -47,6 +47,7 @@ SINGLE_OUTPUTS = {
     "retired",
     "restored",
     "drift",
+    "review",
     "results",
 }
 RESULT_KEYS = [
@@ -107,7 +108,8 @@ def failed_run(name: str = "whisper", error: str = "Sieve has no function versio
 
 def test_one_target_sets_every_output() -> None:
     values = outputs([changed_run()], dry_run=False, secrets=NONE)
-    # `drift` is a capacity step's (tests/test_capacity_e2e.py).
+    # `drift` is a capacity step's (tests/test_capacity_e2e.py), `review` a review's
+    # (tests/test_review_e2e.py): empty here.
     assert set(values) == SINGLE_OUTPUTS == set(OUTPUT_NAMES)
     assert values["version-id"] == VERSION_ID
     assert values["build-status"] == "ready"

@@ -256,14 +256,14 @@ def test_the_example_file_parses() -> None:
             4,
             "functions.acme/whisper.windws",
             "is not a known key (did you mean `windows`?); known keys here: min, max, "
-            "windows, override",
+            "windows, override, compute",
         ),
         (
             "timezone: UTC\nholiday: {}\n" + function("min: 0\n"),
             2,
             "holiday",
             "is not a known key (did you mean `holidays`?); known keys here: timezone, "
-            "holidays, functions",
+            "holidays, prices, functions",
         ),
         (
             function("min: 0\nwindows:\n  - {days: mon, from: 8am, to: '09:00', min: 1}\n"),
@@ -554,7 +554,7 @@ def test_the_example_file_parses() -> None:
             "functions:\n  acme/whisper:\n",
             2,
             "functions.acme/whisper",
-            "must be a mapping of `min`, `max`, `windows`, `override`, got nothing",
+            "must be a mapping of `min`, `max`, `windows`, `override`, `compute`, got nothing",
         ),
         ("functions: {}\n", 1, "functions", "names no function: give at least one"),
         ("timezone: UTC\n", 1, "functions", "is required: a mapping of owner/function to bounds"),
@@ -563,13 +563,14 @@ def test_the_example_file_parses() -> None:
             "- acme/whisper\n",
             1,
             "",
-            "must be a mapping of `timezone`, `holidays` and `functions`, got a list",
+            "must be a mapping of `timezone`, `holidays`, `prices` and `functions`, got a list",
         ),
         (
             "just text\n",
             1,
             "",
-            "must be a mapping of `timezone`, `holidays` and `functions`, got 'just text'",
+            "must be a mapping of `timezone`, `holidays`, `prices` and `functions`, "
+            "got 'just text'",
         ),
         (
             "functions: [\n",

@@ -16,6 +16,9 @@ SHOWS = {
                               "back to 0..1 after its smoke test failed"],
     "capacity-plan": ["### Sieve capacity (dry run: the plan, nothing was sent)",
                       "8 targets: 3 would change, 5 already as asked, 0 failed."],
+    "capacity-review": ["### Sieve capacity review: <code>sieve-capacity.yml</code>",
+                        "Functions: 1 changed, 1 added, 1 removed, 6 unchanged.", "```mermaid",
+                        "**Comment:** The review comment on acme/models#42 was created"],
     "refused-inputs": ["### ❌ Sieve scaling: nothing was sent", "Input <code>max-replicas</code>"],
 }  # fmt: skip
 

@@ -44,6 +44,7 @@ def test_only_the_documented_fields_with_their_defaults() -> None:
         "minimum_replicas": 0,
         "maximum_replicas": 0,
         "current_workers": None,
+        "compute_type": None,
     }
 
 

@@ -53,7 +53,19 @@ EXPECTED_EXAMPLES = {
     "reusable-caller.yml",
     "fleet.yml",
     "undo.yml",
+    "capacity.yml",
+    "capacity-review.yml",
+    "capacity-review-post.yml",
 }
+#: The examples' jobs that write, and the one scope each writes: the pull request's comment.
+EXAMPLE_WRITES = {
+    ("capacity-review.yml", "review"): {"pull-requests"},
+    ("capacity-review-post.yml", "post"): {"pull-requests"},
+}
+#: The review of a fork's pull request needs no key: none is given to it.
+KEYLESS = {"capacity-review.yml", "capacity-review-post.yml"}
+#: The one `workflow_run` workflow: it posts a fork's review with the base's token.
+POSTING = ROOT / "examples" / "capacity-review-post.yml"
 
 
 def _name(path: Path) -> str:
@@ -190,7 +202,7 @@ def test_permissions_are_explicit(path: Path) -> None:
                 "major-tag": {"contents"},
             }.get(job_id, set())
         else:
-            allowed = set()
+            allowed = EXAMPLE_WRITES.get((path.name, job_id), set()) if path in EXAMPLES else set()
         assert writes <= allowed, f"job {job_id} writes {sorted(writes - allowed)}"
 
 
@@ -206,14 +218,37 @@ def test_no_risky_triggers_or_inherited_secrets(path: Path) -> None:
     workflow = _load(path)
     triggers = _triggers(workflow)
     names = set(triggers) if isinstance(triggers, dict | list) else {triggers}
-    assert not names & {"pull_request_target", "workflow_run"}
+    assert "pull_request_target" not in names
+    assert "workflow_run" not in names or path == POSTING
     for job_id, job in _jobs(workflow).items():
         assert job.get("secrets") != "inherit", job_id
+
+
+def test_the_fork_s_review_is_posted_without_running_anything_of_the_fork_s() -> None:
+    """The `workflow_run` job has a writing token: it checks out nothing, gets no secret,
+    reads the fork's files only as data, and posts only for the run's own head commit."""
+    workflow = _load(POSTING)
+    assert _triggers(workflow) == {
+        "workflow_run": {"workflows": ["Capacity review"], "types": ["completed"]}
+    }
+    text = POSTING.read_text(encoding="utf-8")
+    assert "secrets." not in text and "actions/checkout" not in text
+    ((_, post),) = [(j, s) for j, s in _steps(workflow) if s.get("uses") == PLACEHOLDER]
+    assert post["with"]["head-sha"] == "${{ github.event.workflow_run.head_sha }}"
+    # The only script reads the number as digits, so nothing the fork wrote is run.
+    (script,) = list(_runs(workflow))
+    assert "tr -cd '0-9'" in script and "sieve-review/pull-request" in script
+    review = _load(ROOT / "examples" / "capacity-review.yml")
+    assert _triggers(review) == {"pull_request": {"paths": [".github/sieve-capacity.yml"]}}
+    assert review["name"] == "Capacity review"  # the name workflow_run follows
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=_name)
 def test_examples_take_the_key_from_a_secret(path: Path) -> None:
     steps = [step for _, step in _steps(_load(path)) if step.get("uses") == PLACEHOLDER]
+    if path.name in KEYLESS:  # a fork's pull request gets no secret
+        assert steps and all("api-key" not in step["with"] for step in steps)
+        return
     if path.name == "reusable-caller.yml":
         job = _jobs(_load(path))["scale"]
         assert job["secrets"] == {"sieve-api-key": "${{ secrets.SIEVE_API_KEY }}"}

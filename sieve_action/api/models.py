@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 #: The documented values of ``Version.build_status``. The schema types it as a plain
 #: string, so any other value is possible and counts as "still in progress".
@@ -65,6 +65,8 @@ class Version:
     minimum_replicas: int = 0
     maximum_replicas: int | None = 0
     current_workers: WorkerCounts | None = None
+    #: The machine type it runs on (``a100``, ``l4``, ``cpu``), as Sieve names it.
+    compute_type: str | None = None
     raw: Mapping[str, Any] | None = _raw()
 
 
@@ -135,9 +137,28 @@ class StatusResponse:
 
 @dataclass(frozen=True)
 class DetailedUsage:
-    """``DetailedUsage``: a version's cost over a time window (only the total is read)."""
+    """``DetailedUsage``: a version's cost over a time window and the compute seconds it
+    was billed for, in all and by machine type (one optional field per type, ``a100``,
+    ``l4``, ``cpu``…, each a ``MachineTypeUsage``: read from ``raw`` by :meth:`of`)."""
 
     total_cost_dollars: float
+    total_compute_seconds: float = 0.0
+    raw: Mapping[str, Any] | None = _raw()
+
+    def of(self, machine: str) -> tuple[float, float] | None:
+        """The dollars and compute seconds billed on one machine type, when Sieve gives
+        them as numbers."""
+        entry = (self.raw or {}).get(machine)
+        if not isinstance(entry, Mapping):
+            return None
+        cost, seconds = entry.get("cost_dollars"), entry.get("compute_seconds")
+        if not (_number(cost) and _number(seconds)):
+            return None
+        return float(cost), float(seconds)
+
+
+def _number(value: object) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)

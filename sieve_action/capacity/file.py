@@ -10,14 +10,13 @@ of them are found in one pass, before any request.
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 import yaml
 
 from ..contract.rules import MIN_KEY
 from ..secrets import Secrets
+from ..workspace import Unreadable, read
 from .model import Schedule
 from .reader import BadEntry, Reader
 
@@ -68,24 +67,13 @@ class _Loader(yaml.SafeLoader):
 
 def read_schedule(path: Path, file: str | None = None, secrets: Secrets | None = None) -> Schedule:
     """Read and check the capacity file at ``path``, named ``file`` in errors (the path as
-    the user wrote it). Only a regular file is read (a FIFO would hang the step, a device
-    never end), and at most :data:`MAX_BYTES` of it; ``path`` itself is not followed if
-    it is a symbolic link (the caller resolved it)."""
+    the user wrote it): only a regular file, at most :data:`MAX_BYTES` of it, ``path``
+    itself not followed if it is a link (:func:`sieve_action.workspace.read`)."""
     file = str(path) if file is None else file
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise _one(file, None, f"cannot be read: {reason}") from None
-    with os.fdopen(fd, "rb") as stream:
-        status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):
-            raise _one(
-                file, None, "is not a regular file (a folder, a FIFO or a device): give a file"
-            )
-        if status.st_size > MAX_BYTES:
-            raise _one(file, None, _too_large(status.st_size))
-        data = stream.read(MAX_BYTES + 1)
+        data = read(path, MAX_BYTES, TOO_LARGE)
+    except Unreadable as refused:
+        raise _one(file, None, str(refused)) from None
     return parse_schedule(data, file, secrets)
 
 
@@ -96,7 +84,7 @@ def parse_schedule(text: str | bytes, file: str, secrets: Secrets | None = None)
     secrets = secrets or Secrets()
     data = text.encode() if isinstance(text, str) else text
     if len(data) > MAX_BYTES:
-        raise _one(file, None, _too_large(len(data)))
+        raise _one(file, None, TOO_LARGE.format(size=len(data)))
     try:
         source = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -121,8 +109,7 @@ def parse_schedule(text: str | bytes, file: str, secrets: Secrets | None = None)
     return schedule
 
 
-def _too_large(size: int) -> str:
-    return f"is larger than 1 MiB ({size} bytes or more): a schedule is a few kilobytes"
+TOO_LARGE = "is larger than 1 MiB ({size} bytes or more): a schedule is a few kilobytes"
 
 
 def _libyaml(source: str) -> yaml.Node | None:

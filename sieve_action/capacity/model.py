@@ -7,6 +7,7 @@ function version's schedule, and the schedule itself. Made by :mod:`.file`; read
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -74,10 +75,22 @@ class FunctionSchedule:
     baseline: Bounds
     windows: tuple[Window, ...] = ()
     override: Override | None = None
+    #: Its compute type, when the file says (``a100``): which of ``prices.compute`` applies.
+    compute: str | None = None
 
     @property
     def label(self) -> str:
         return f"{self.owner}/{self.function}@{self.version}"
+
+
+@dataclass(frozen=True)
+class Prices:
+    """What a replica-hour costs, in dollars, as the file says: by compute type (as Sieve
+    names them: ``a100``) and by function (folded ``owner``, ``function``). Only a review
+    of the file's change reads them (:mod:`sieve_action.review`)."""
+
+    compute: Mapping[str, float] = field(default_factory=dict)
+    functions: Mapping[tuple[str, ...], float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,3 +102,4 @@ class Schedule:
     zone: ZoneInfo = field(compare=False, repr=False)
     holidays: Holidays
     functions: tuple[FunctionSchedule, ...]
+    prices: Prices = field(default_factory=Prices)

@@ -18,10 +18,10 @@ import yaml
 
 from ..contract.rules import BrokenRule, Quote, parse_replicas
 from ..contract.targets import folded, parse_reference
-from .calendar import Holidays, instant, load_zone, subdivisions
-from .calendar import zone_names as _zone_names
-from .model import Bounds, FunctionSchedule, Override, Schedule, Window
+from .calendar import Holidays, instant, load_zone
+from .model import Bounds, FunctionSchedule, Override, Prices, Schedule, Window
 from .overlap import conflicts
+from .parts import COMPUTE, COMPUTE_RULE, read_holidays, read_prices, read_timezone
 from .values import TIME, clock, parse_date, parse_days, parse_minute
 
 #: The most of each a file may hold: far above any real schedule, low enough that any
@@ -32,9 +32,9 @@ MAX_WINDOWS = 2_000
 #: The mistakes reported one by one; the rest are counted in one more line.
 MAX_MISTAKES = 50
 
-_TOP_KEYS = ("timezone", "holidays", "functions")
-_HOLIDAY_KEYS = ("country", "subdivision", "dates")
-_FUNCTION_KEYS = ("min", "max", "windows", "override")
+_TOP_KEYS = ("timezone", "holidays", "prices", "functions")
+_FUNCTION_KEYS = ("min", "max", "windows", "override", "compute")
+
 _WINDOW_KEYS = ("days", "date", "from", "to", "min", "max")
 _OVERRIDE_KEYS = ("min", "max", "until")
 _DATETIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2})")
@@ -138,92 +138,39 @@ class Reader:
         if root is None:
             self.fail(1, "", "is empty: it must be a mapping with `functions`")
             return None
-        top = self.mapping(root, "", _TOP_KEYS, "`timezone`, `holidays` and `functions`")
+        top = self.mapping(root, "", _TOP_KEYS, "`timezone`, `holidays`, `prices` and `functions`")
         if top is None:
             return None
         timezone = "UTC"
         if "timezone" in top:
-            timezone = self.timezone(top["timezone"][1]) or timezone
+            zone = read_timezone(self, top["timezone"][1])
+            if zone is not None:
+                timezone, self.zone = zone
         holidays = Holidays()
         if "holidays" in top:
-            holidays = self.holidays(top["holidays"][1]) or holidays
+            holidays = read_holidays(self, top["holidays"][1]) or holidays
         if "functions" not in top:
             self.fail(root, "functions", "is required: a mapping of owner/function to bounds")
             return None
+        prices = read_prices(self, top["prices"][1]) if "prices" in top else Prices()
         functions = self.functions(top["functions"][1], holidays)
-        return Schedule(self.file, timezone, self.zone, holidays, functions)
+        return Schedule(self.file, timezone, self.zone, holidays, functions, prices)
 
-    def timezone(self, node: yaml.Node) -> str | None:
-        name = self.text(node, "timezone", "an IANA zone name such as Europe/Berlin")
-        if name is None:
-            return None
+    def reference(
+        self, name: str, key_node: yaml.Node, key: str, *, versioned: bool = True
+    ) -> tuple[str, str, str | None] | None:
+        """``owner/function[@version]`` (no ``@version`` unless ``versioned``), or None
+        once its mistake is recorded."""
+        shape = "owner/function, optionally @version" if versioned else "owner/function"
         try:
-            self.zone = load_zone(name)
-        except KeyError:
-            names = _zone_names()
-            close = [z for z in names if z.lower() == name.lower()]
-            close = close or difflib.get_close_matches(name, sorted(names), n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            self.fail(
-                node,
-                "timezone",
-                f"is not a known IANA time zone, got {self.quote(name)}{hint}; "
-                "write a name such as Europe/Berlin, America/New_York or UTC",
-            )
+            reference = parse_reference(name, self.quote)
+        except BrokenRule as error:
+            self.fail(key_node, key, error.rule)
             return None
-        return name
-
-    def holidays(self, node: yaml.Node) -> Holidays | None:
-        entries = self.mapping(node, "holidays", _HOLIDAY_KEYS, "`country`, `subdivision`, `dates`")
-        if entries is None:
+        if reference is None or (reference[2] is not None and not versioned):
+            self.fail(key_node, key, f"must be {shape}")
             return None
-        country = subdivision = None
-        if "country" in entries:
-            value = entries["country"][1]
-            code = self.text(value, "holidays.country", "a country code such as DE or US")
-            known = None if code is None else subdivisions(code.upper())
-            if code is not None and known is None:
-                self.fail(
-                    value,
-                    "holidays.country",
-                    f"is not a country the `holidays` library knows, got {self.quote(code)}; "
-                    "write an ISO 3166-1 alpha-2 code such as DE, FR or US",
-                )
-            elif code is not None:
-                country = code.upper()
-            if "subdivision" in entries and country is not None and known is not None:
-                subdivision = self.subdivision(entries["subdivision"][1], country, known)
-        elif "subdivision" in entries:
-            self.fail(entries["subdivision"][0], "holidays.subdivision", "needs a `country`")
-        dates: set[date] = set()
-        if "dates" in entries:
-            value = entries["dates"][1]
-            if not isinstance(value, yaml.SequenceNode):
-                self.fail(
-                    value, "holidays.dates", f"must be a list of dates, got {self.kind(value)}"
-                )
-            else:
-                for index, item in enumerate(value.value):
-                    day = self.date(item, f"holidays.dates[{index}]")
-                    if day is not None:
-                        dates.add(day)
-        return Holidays(country, subdivision, frozenset(dates))
-
-    def subdivision(self, node: yaml.Node, country: str, known: tuple[str, ...]) -> str | None:
-        code = self.text(node, "holidays.subdivision", "a subdivision code such as BY")
-        if code is None:
-            return None
-        by_case = {k.lower(): k for k in known}
-        if code.lower() in by_case:
-            return by_case[code.lower()]
-        listed = ", ".join(known) if known else "none"
-        self.fail(
-            node,
-            "holidays.subdivision",
-            f"is not a subdivision of {country} the `holidays` library knows, got "
-            f"{self.quote(code)}; known: {listed}",
-        )
-        return None
+        return reference
 
     def date(self, node: yaml.Node, key: str) -> date | None:
         value = self.text(node, key, "a date, YYYY-MM-DD")
@@ -273,14 +220,10 @@ class Reader:
     def function(
         self, name: str, key_node: yaml.Node, node: yaml.Node, key: str
     ) -> FunctionSchedule | None:
-        try:
-            reference = parse_reference(name, self.quote)
-            if reference is None:
-                self.fail(key_node, key, "must be owner/function, optionally @version")
-        except BrokenRule as error:
-            self.fail(key_node, key, error.rule)
-            reference = None
-        entries = self.mapping(node, key, _FUNCTION_KEYS, "`min`, `max`, `windows`, `override`")
+        reference = self.reference(name, key_node, key)
+        entries = self.mapping(
+            node, key, _FUNCTION_KEYS, "`min`, `max`, `windows`, `override`, `compute`"
+        )
         if entries is None:
             return None
         before = self.found
@@ -297,6 +240,12 @@ class Reader:
         override = None
         if "override" in entries:
             override = self.override(entries["override"][1], f"{key}.override")
+        compute = None
+        if "compute" in entries:
+            value = entries["compute"][1]
+            compute = self.text(value, f"{key}.compute", "a compute type such as a100")
+            if compute is not None and not COMPUTE.fullmatch(compute):
+                self.fail(value, f"{key}.compute", COMPUTE_RULE)
         if reference is None or self.found > before or baseline_min is None:
             return None
         owner, function, version = reference
@@ -309,6 +258,7 @@ class Reader:
             Bounds(baseline_min, baseline_max),
             windows,
             override,
+            compute,
         )
 
     def windows(self, node: yaml.Node, key: str) -> tuple[Window, ...]:

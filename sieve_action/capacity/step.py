@@ -18,6 +18,7 @@ from ..contract.targets import Target
 from ..errors import BadInput, InputErrors
 from ..scaling.record import TargetRun
 from ..secrets import Secrets
+from ..workspace import Unreadable, resolve
 from .file import ScheduleErrors, parse_schedule, read_schedule
 from .model import Bounds, Schedule
 from .reader import BadEntry
@@ -34,8 +35,9 @@ def load_schedule(
     symbolic links followed: nothing outside the checkout is read, nor quoted."""
     try:
         if inputs.capacity_file:
-            path = _in_workspace(inputs.capacity_file, Path(environ.get("GITHUB_WORKSPACE") or cwd))
-            return read_schedule(path, inputs.capacity_file, secrets)
+            return read_schedule(
+                _in_workspace(inputs.capacity_file, environ, cwd), inputs.capacity_file, secrets
+            )
         if inputs.capacity:
             return parse_schedule(inputs.capacity, "capacity", secrets)
     except ScheduleErrors as refused:
@@ -43,28 +45,13 @@ def load_schedule(
     return None
 
 
-def _in_workspace(given: str, workspace: Path) -> Path:
-    """The file ``given`` names (relative to the workspace), resolved, when it is inside
-    the workspace; else ScheduleErrors saying so."""
-    root = workspace.resolve()
+def _in_workspace(given: str, environ: Mapping[str, str], cwd: Path) -> Path:
+    """``given`` resolved inside the workspace (GITHUB_WORKSPACE when it is set, else
+    ``cwd``), or ScheduleErrors naming the file and the rule."""
     try:
-        path = (root / given).resolve()
-    except (OSError, RuntimeError):  # a loop of symbolic links
-        path = None
-    if path is None or not path.is_relative_to(root):
-        raise ScheduleErrors(
-            [
-                BadEntry(
-                    given,
-                    None,
-                    "",
-                    "must be a file inside the workspace (the checkout, GITHUB_WORKSPACE; "
-                    "outside GitHub, the working directory): this path, symbolic links "
-                    "followed, leads out of it",
-                )
-            ]
-        )
-    return path
+        return resolve(given, Path(environ.get("GITHUB_WORKSPACE") or cwd))
+    except Unreadable as refused:
+        raise ScheduleErrors([BadEntry(given, None, "", str(refused))]) from None
 
 
 def _input_error(inputs: Inputs, error: BadEntry) -> BadInput:

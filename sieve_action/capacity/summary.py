@@ -177,6 +177,28 @@ def summary(report: CapacityReport, dry_run: bool, secrets: Secrets) -> str:
         f"`{markdown(schedule.file, secrets)}`, times in {schedule.timezone}; now "
         f"{local(intent, intent.now)} ({intent.now:%H:%M} UTC).",
         "",
+        *status_table(report, dry_run, secrets),
+    ]
+    hours = ", ".join(
+        f"{cell(f.run.target.label, secrets)} {round(f.outlook.replica_hours, 1):g}"
+        for f in report.functions
+    )
+    lines += [
+        "",
+        f"**Warm-minimum commitment** (min × hours over the coming {HORIZON_DAYS} days): {hours}; "
+        f"total **{round(intent.replica_hours, 1):g} replica-hours**.",
+    ]
+    for warning in intent.warnings:
+        lines += ["", f"⚠️ {markdown(warning, secrets)}"]
+    lines += _week(report, secrets)
+    return "\n".join(lines) + "\n\n"
+
+
+def status_table(report: CapacityReport, dry_run: bool, secrets: Secrets) -> list[str]:
+    """One row per function: its bounds now and why, the live bounds read before the
+    run, what the run did (or would), how they compared, and its next change."""
+    intent = report.intent
+    lines = [
         "| Function | Bounds now | Why | Live before | This run | Schedule | Next change |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
@@ -192,19 +214,7 @@ def summary(report: CapacityReport, dry_run: bool, secrets: Secrets) -> str:
             _next(intent, function.outlook),
         ]
         lines.append("| " + " | ".join(cell(c, secrets) for c in cells) + " |")
-    hours = ", ".join(
-        f"{cell(f.run.target.label, secrets)} {round(f.outlook.replica_hours, 1):g}"
-        for f in report.functions
-    )
-    lines += [
-        "",
-        f"**Warm-minimum commitment** (min × hours over the coming {HORIZON_DAYS} days): {hours}; "
-        f"total **{round(intent.replica_hours, 1):g} replica-hours**.",
-    ]
-    for warning in intent.warnings:
-        lines += ["", f"⚠️ {markdown(warning, secrets)}"]
-    lines += _week(report, secrets)
-    return "\n".join(lines) + "\n\n"
+    return lines
 
 
 def _next(intent: Intent, outlook: Outlook) -> str:

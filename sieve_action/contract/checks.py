@@ -12,7 +12,15 @@ from typing import Any
 from ..errors import BadInput, InputErrors
 from ..secrets import Secrets
 from .inputs import FIELDS, SPEC, Inputs
-from .rules import MIN_KEY, MIN_LOOPBACK_POLL_SECONDS, MIN_POLL_SECONDS, BrokenRule, is_loopback
+from .rules import (
+    MIN_KEY,
+    MIN_LOOPBACK_POLL_SECONDS,
+    MIN_POLL_SECONDS,
+    MISSING_KEY,
+    NO_KEY,
+    BrokenRule,
+    is_loopback,
+)
 
 
 def parse_inputs(raw: Mapping[str, str | None], secrets: Secrets | None = None) -> Inputs:
@@ -95,6 +103,11 @@ def _capacity_checks(inputs: Inputs) -> list[BadInput]:
 
 def _cross_checks(inputs: Inputs) -> list[BadInput]:
     errors: list[BadInput] = []
+    if not inputs.api_key and not (inputs.review_base or inputs.review_comment):
+        errors.append(BadInput("api-key", NO_KEY, MISSING_KEY))
+    errors.extend(_review_checks(inputs))
+    if inputs.review_comment:
+        return errors  # posting a review computed elsewhere: nothing to scale
     if inputs.capacity_file or inputs.capacity:
         errors.extend(_capacity_checks(inputs))
     elif inputs.targets:
@@ -152,6 +165,56 @@ def _cross_checks(inputs: Inputs) -> list[BadInput]:
                         f"line {line.line} ({target.label}): min {low} is greater than max {high}",
                     )
                 )
+    return errors
+
+
+#: Each input's value when not given: its default through its rule.
+_DEFAULTS = {item.name: item.rule(item.default, ascii) for item in SPEC}
+#: What posting a review computed elsewhere (``review-comment``) may come with.
+POSTING = ("review-comment", "pull-request", "head-sha", "github-token", "api-key", "api-url")
+
+
+def _review_checks(inputs: Inputs) -> list[BadInput]:
+    """A review compares two capacity files; posting one computed elsewhere takes only
+    what finds its pull request. One error per input."""
+    errors = []
+    if inputs.review_base and not inputs.capacity_file:
+        errors.append(
+            BadInput(
+                "review-base",
+                "needs `capacity-file`: the file as the pull request has it, compared with "
+                "this one, the base branch's",
+            )
+        )
+    if inputs.max_weekly_increase is not None and not inputs.review_base:
+        errors.append(
+            BadInput("max-weekly-increase", "is a review's limit: give `review-base` too")
+        )
+    if inputs.review_comment:
+        given = [
+            f"`{item.name}`"
+            for item in SPEC
+            if item.name not in POSTING
+            and getattr(inputs, FIELDS[item.name]) != _DEFAULTS[item.name]
+        ]
+        if given:
+            errors.append(
+                BadInput(
+                    "review-comment",
+                    f"cannot be combined with {', '.join(given)}: it posts a review computed "
+                    "in another job, and takes only `pull-request` and `head-sha`",
+                )
+            )
+        if not inputs.head_sha:
+            errors.append(
+                BadInput(
+                    "head-sha",
+                    "is required with `review-comment`: the commit its review was computed "
+                    "for (the `workflow_run` event's `head_sha`)",
+                )
+            )
+    elif inputs.head_sha:
+        errors.append(BadInput("head-sha", "is for posting a review: give `review-comment`"))
     return errors
 
 

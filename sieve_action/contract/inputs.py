@@ -10,26 +10,27 @@ them all, and the checks across inputs, in :mod:`.checks`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
+from .declare import InputSpec, api_key, capacity_text, declare, github_token, path
 from .rules import (
     DEFAULT_API_URL,
     MAX_CONCURRENCY,
     MAX_POLL_SECONDS,
     MAX_WAIT_SECONDS,
-    Quote,
-    Rule,
-    fail,
+    Threshold,
     is_loopback,
     one_of,
-    parse_api_key,
     parse_api_url,
     parse_boolean,
     parse_concurrency,
     parse_name,
+    parse_number,
     parse_replicas,
+    parse_sha,
+    parse_threshold,
     parse_version,
     seconds,
 )
@@ -40,65 +41,8 @@ from .undo_list import UndoList, parse_undo
 #: The environment variable the key is read from when ``api-key`` is empty (the action)
 #: or always (the CLI, which takes no key on its command line).
 KEY_VARIABLE = "SIEVE_API_KEY"
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """One input, declared once: its name as workflows write it, its default as the string
-    a workflow would write (it goes through the input's own rule, like any value), its
-    help text and its rule, and values for the tests: ``examples`` are valid, alone and
-    beside every other input's default; ``near_misses`` are what a user might write
-    instead, valid or not. ``action.yml``, the CLI's flags and the README's table are
-    made from these (``scripts/sync.py``; ``tests/test_docs.py`` checks they are in step)."""
-
-    name: str
-    default: str
-    help: str
-    metavar: str
-    examples: tuple[str, ...]
-    near_misses: tuple[str, ...]
-    rule: Rule = field(repr=False, compare=False)
-    #: Whether surrounding whitespace is dropped before the rule (not for the key, which
-    #: must not have any, nor for inline YAML, whose indentation is meaning).
-    strip: bool = True
-
-    @property
-    def boolean(self) -> bool:
-        return self.rule is parse_boolean
-
-
-def _input(
-    name: str,
-    default: str,
-    help: str,
-    metavar: str = "VALUE",
-    *,
-    rule: Rule,
-    examples: tuple[str, ...],
-    near_misses: tuple[str, ...] = (),
-    strip: bool = True,
-    secret: bool = False,
-) -> Any:
-    """A field of :class:`Inputs`, with its :class:`InputSpec`; a secret is left out of
-    the inputs' ``repr``."""
-    spec = InputSpec(name, default, help, metavar, examples, near_misses, rule, strip)
-    return field(metadata={"input": spec}, repr=not secret)
-
-
-def _api_key(value: str, quote: Quote) -> str:
-    return parse_api_key(value)  # never quoted: it is the key
-
-
-def _capacity_file(value: str, quote: Quote) -> str:
-    if "\0" in value or "\n" in value:
-        raise fail(f"must be one path to a capacity file, got {quote(value)}")
-    return value
-
-
-def _capacity_text(value: str, quote: Quote) -> str:
-    """The inline capacity YAML as given (a value of only whitespace is no value, as for
-    every input)."""
-    return value
+#: The same for ``github-token`` (the CLI reads it from there, as GitHub's tools do).
+TOKEN_VARIABLE = "GITHUB_TOKEN"  # noqa: S105 - a variable's name, not a token
 
 
 WaitFor = Literal["build", "replicas"]
@@ -109,17 +53,17 @@ class Inputs:
     """Every input of the action and the CLI, once every single-input rule holds; see
     :func:`parse_inputs`. The field order is the order users read them in."""
 
-    api_key: str = _input(
+    api_key: str = declare(
         "api-key",
         "",
         f"Sieve API key, from a secret. When empty, the {KEY_VARIABLE} environment variable is "
         "used; when both are empty the step fails (a pull request from a fork gets no secrets).",
-        rule=_api_key,
+        rule=api_key,
         strip=False,
         secret=True,
         examples=(),
     )
-    owner: str = _input(
+    owner: str = declare(
         "owner",
         "",
         "Owner of the function (user or organisation name). Required unless `targets` is given.",
@@ -128,7 +72,7 @@ class Inputs:
         examples=("acme",),
         near_misses=("a.b_c-d", "acme/whisper", "-x", "é"),
     )
-    function: str = _input(
+    function: str = declare(
         "function",
         "",
         "Function name. Required unless `targets` is given.",
@@ -137,7 +81,7 @@ class Inputs:
         examples=("whisper",),
         near_misses=("nope", "..", "a b"),
     )
-    version: str = _input(
+    version: str = declare(
         "version",
         "latest",
         "Version ID, ID prefix, or `latest`.",
@@ -146,7 +90,7 @@ class Inputs:
         examples=("latest", "41b83e76"),
         near_misses=("0", "41b83e76-0a13-4d96-b0a0-7cd62c9977c3", "v/1", "latest "),
     )
-    min_replicas: int | None = _input(
+    min_replicas: int | None = declare(
         "min-replicas",
         "",
         "New minimum number of replicas (warm workers); empty leaves it unchanged.",
@@ -155,7 +99,7 @@ class Inputs:
         examples=("0", "1", " 2 "),
         near_misses=("2147483647", "2147483648", "-1", "two", "1.0"),
     )
-    max_replicas: int | None = _input(
+    max_replicas: int | None = declare(
         "max-replicas",
         "",
         "New maximum number of replicas; empty leaves it unchanged.",
@@ -164,7 +108,7 @@ class Inputs:
         examples=("", "3"),
         near_misses=("1", "1.5", "0"),
     )
-    wait: bool = _input(
+    wait: bool = declare(
         "wait",
         "false",
         "Wait until the version reaches the goal set by `wait-for` (the build is `ready` or "
@@ -173,7 +117,7 @@ class Inputs:
         examples=("true", "False"),
         near_misses=("True", "FALSE", "yes", "1"),
     )
-    wait_for: WaitFor = _input(
+    wait_for: WaitFor = declare(
         "wait-for",
         "build",
         "What to wait for when `wait` is true. `build` (the build is `ready` or `error`) or "
@@ -183,7 +127,7 @@ class Inputs:
         examples=("build",),
         near_misses=("replicas", "Build", "ready"),
     )
-    wait_timeout: float = _input(
+    wait_timeout: float = declare(
         "wait-timeout",
         "900",
         "Seconds to wait at most.",
@@ -192,7 +136,7 @@ class Inputs:
         examples=("2", "10"),
         near_misses=("0.5", "0", "nan", "inf", "86401"),
     )
-    poll_interval: float = _input(
+    poll_interval: float = declare(
         "poll-interval",
         "5",
         "Seconds between status reads while waiting.",
@@ -201,7 +145,7 @@ class Inputs:
         examples=("0.1",),
         near_misses=("0.5", "-1", "0.01"),
     )
-    fail_on_error: bool = _input(
+    fail_on_error: bool = declare(
         "fail-on-error",
         "true",
         "Fail the step when the version ends in `error`.",
@@ -209,7 +153,7 @@ class Inputs:
         examples=("false",),
         near_misses=("true", "no"),
     )
-    smoke_test: SmokeCases | None = _input(
+    smoke_test: SmokeCases | None = declare(
         "smoke-test",
         "",
         "Jobs to run on the version once it is ready (implies `wait`): the JSON `inputs` of "
@@ -231,7 +175,7 @@ class Inputs:
             '[{"input": {}}]',
         ),
     )
-    smoke_test_timeout: float = _input(
+    smoke_test_timeout: float = declare(
         "smoke-test-timeout",
         "600",
         "Seconds the smoke test job may take, from push to finish; then it is cancelled.",
@@ -240,7 +184,7 @@ class Inputs:
         examples=("5",),
         near_misses=("30", "0", "-1"),
     )
-    retire_previous: bool = _input(
+    retire_previous: bool = declare(
         "retire-previous",
         "false",
         "Once the version is ready (and passed its smoke test), retire every earlier version "
@@ -249,7 +193,7 @@ class Inputs:
         examples=("false",),
         near_misses=("true", "maybe"),
     )
-    restore_on_failure: bool = _input(
+    restore_on_failure: bool = declare(
         "restore-on-failure",
         "true",
         "When a target fails after the step raised its bounds (the build ends in `error`, a "
@@ -260,7 +204,7 @@ class Inputs:
         examples=("true", "false"),
         near_misses=("FALSE", "no"),
     )
-    undo: UndoList | None = _input(
+    undo: UndoList | None = declare(
         "undo",
         "",
         "Undo a promotion: the `retired` output (JSON) of the step that promoted a version, or "
@@ -283,7 +227,7 @@ class Inputs:
             '{"version_id": "41b83e76", "previous_min_replicas": 1}',
         ),
     )
-    targets: tuple[TargetLine, ...] = _input(
+    targets: tuple[TargetLine, ...] = declare(
         "targets",
         "",
         "Many functions in one step, one per line, `owner/function[@version] [min=N] [max=N]`; "
@@ -299,7 +243,7 @@ class Inputs:
             "a/b/c",
         ),
     )
-    concurrency: int = _input(
+    concurrency: int = declare(
         "concurrency",
         "8",
         f"With `targets`, how many targets are worked on at once (1 to {MAX_CONCURRENCY}).",
@@ -308,7 +252,7 @@ class Inputs:
         examples=("1", "8"),
         near_misses=("64", "65", "08", "0"),
     )
-    dry_run: bool = _input(
+    dry_run: bool = declare(
         "dry-run",
         "false",
         "Read each target and report what would change, without sending any edit.",
@@ -316,7 +260,7 @@ class Inputs:
         examples=("true", "false"),
         near_misses=("TRUE", "on"),
     )
-    api_url: str = _input(
+    api_url: str = declare(
         "api-url",
         DEFAULT_API_URL,
         "Base URL of Sieve's API (proxies, tests).",
@@ -325,7 +269,7 @@ class Inputs:
         examples=("https://p.example/sieve/",),
         near_misses=("http://127.0.0.1:9", "ftp://x", "http://[::1", "https://x?y"),
     )
-    capacity_file: str = _input(
+    capacity_file: str = declare(
         "capacity-file",
         "",
         "A capacity file (docs/capacity.md): the bounds each function should have at each hour; "
@@ -333,20 +277,86 @@ class Inputs:
         "GITHUB_WORKSPACE, or the current directory outside GitHub). Cannot be combined with "
         "`owner`, `function`, `targets`, `min-replicas` or `max-replicas`.",
         "FILE",
-        rule=_capacity_file,
+        rule=path,
         examples=("",),
         near_misses=(".github/sieve-capacity.yml", "/no/such/file.yml"),
     )
-    capacity: str = _input(
+    capacity: str = declare(
         "capacity",
         "",
         "The same as `capacity-file`, the YAML given inline. Cannot be combined with "
         "`capacity-file`.",
         "YAML",
-        rule=_capacity_text,
+        rule=capacity_text,
         strip=False,
         examples=("",),
         near_misses=("functions: {acme/whisper: {min: 0}}", "[1, 2]", "timezone: Mars/Base"),
+    )
+
+    review_base: str = declare(
+        "review-base",
+        "",
+        "Review a change of `capacity-file` on a pull request: this is the file as the base "
+        "branch has it (a path in the workspace; missing: the pull request adds the file). "
+        "The step sends no edit: it computes the week's plan of the change and its cost from "
+        "the two files, puts it in the job summary and in one comment on the pull request, "
+        "kept up to date (docs/capacity.md). Needs no `api-key`; with one, it adds the live "
+        "bounds and what would change now.",
+        "FILE",
+        rule=path,
+        examples=("",),
+        near_misses=("base/.github/sieve-capacity.yml",),
+    )
+    max_weekly_increase: Threshold | None = declare(
+        "max-weekly-increase",
+        "",
+        "With `review-base`: fail the review when the week's warm minimum grows by more "
+        "than this, in replica-hours (`40 replica-hours`) or dollars (`$25`).",
+        "AMOUNT",
+        rule=parse_threshold,
+        examples=("",),
+        near_misses=("40 replica-hours", "$25", "25", "$-1", "lots"),
+    )
+    github_token: str = declare(
+        "github-token",
+        "${{ github.token }}",
+        "The token that comments on the pull request (`pull-requests: write`); without that "
+        "permission (a fork's pull request) the review goes to the job summary only.",
+        "TOKEN",
+        rule=github_token,
+        strip=False,
+        secret=True,
+        examples=(),
+    )
+    review_comment: str = declare(
+        "review-comment",
+        "",
+        "Post a review computed in another job (a fork's pull request: that job has no write "
+        "token): the file holding the `review` output. Give `pull-request` and `head-sha`; "
+        "the comment is posted only when that is the pull request's head commit.",
+        "FILE",
+        rule=path,
+        examples=("",),
+        near_misses=("review/review.md",),
+    )
+    pull_request: int | None = declare(
+        "pull-request",
+        "",
+        "The pull request to comment on; empty: the one the event is about.",
+        "N",
+        rule=parse_number,
+        examples=("",),
+        near_misses=("7", "0", "#7"),
+    )
+    head_sha: str = declare(
+        "head-sha",
+        "",
+        "With `review-comment`: the commit the review was computed for (the `workflow_run` "
+        "event's `head_sha`), checked against the pull request's head.",
+        "SHA",
+        rule=parse_sha,
+        examples=("",),
+        near_misses=("0123456789abcdef0123456789abcdef01234567", "abc123"),
     )
 
     @property
@@ -367,7 +377,7 @@ class Inputs:
         bounds = any(
             t.min_replicas is not None or t.max_replicas is not None for t in self.resolved_targets
         )
-        acts = self.capacity_file or self.capacity or self.undo is not None
+        acts = self.capacity_file or self.capacity or self.undo is not None or self.review_comment
         return not (bounds or acts or self.waits or self.retire_previous)
 
     def warnings(self) -> list[str]:

@@ -79,6 +79,9 @@ OUTPUTS: dict[str, str] = {
     + "; `[]` when the inputs were refused. With `capacity-file` or `capacity`, one per "
     "function, each also with `reason` (why its bounds hold now) and `next_change` (the first "
     f"change over the coming {HORIZON_DAYS} days: `at` in ISO 8601 UTC, `min`, `max`; or null).",
+    "review": "With `review-base`: the review as Markdown, the pull request comment's body "
+    "(cut to GitHub's 65,536 characters, ending with its hidden marker); with "
+    "`review-comment`, the body posted. Empty otherwise.",
     "drift": "With `capacity-file` or `capacity`: a JSON array of the functions whose live "
     "bounds matched neither the schedule's now nor those before its latest change (changed by "
     "hand), each `function`, `live` and `intended` (`min`, `max`) and `since` (when the intended "
@@ -94,6 +97,7 @@ CLI_JSON_KEYS: dict[str, str] = {
     "results": "the `results` output",
     "problems": "what was refused before any request, in words",
     "drift": "a capacity step's `drift` output (only for one)",
+    "review": "a review's Markdown, the `review` output (only for one)",
 }
 #: The keys every ``--json`` document has (``drift`` is a capacity step's).
 CLI_JSON_ALWAYS = ("exit_code", "dry_run", "results", "problems")

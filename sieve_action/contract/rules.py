@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -209,13 +209,18 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+#: Why a step needs a key it was not given (a review of a capacity file needs none).
+NO_KEY = (
+    "is empty and SIEVE_API_KEY is not set. Pass `api-key: ${{ secrets.SIEVE_API_KEY }}`; "
+    "note that workflows triggered by a pull request from a fork get no secrets"
+)
+
+
 def parse_api_key(value: str) -> str:
+    """The key, or "" when none was given (the checks across inputs say whether the step
+    needs one)."""
     if not value:
-        raise fail(
-            "is empty and SIEVE_API_KEY is not set. Pass `api-key: ${{ secrets.SIEVE_API_KEY }}`; "
-            "note that workflows triggered by a pull request from a fork get no secrets",
-            MISSING_KEY,
-        )
+        return value
     if not (value.isascii() and value.isprintable()) or value != value.strip():
         # The value itself is never quoted: it is a secret. Only printable ASCII can go
         # into an HTTP header (a pasted zero-width space, or a byte that is not UTF-8,
@@ -227,3 +232,57 @@ def parse_api_key(value: str) -> str:
             "a Sieve API key is longer; check that the secret holds the whole key"
         )
     return value
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """The most a review lets a week's warm minimum grow: replica-hours, or dollars."""
+
+    amount: float
+    unit: Literal["replica-hours", "dollars"]
+
+    def __str__(self) -> str:
+        if self.unit == "dollars":
+            return f"${self.amount:,.2f}"
+        return f"{self.amount:g} replica-hours"
+
+
+_DOLLARS = re.compile(r"\$\s*([0-9]+(?:\.[0-9]+)?)")
+_HOURS = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(?:replica-hours?|rh)", re.IGNORECASE)
+
+
+def parse_threshold(value: str, quote: Quote) -> Threshold | None:
+    """``40 replica-hours`` or ``$25``: a week's increase at most; "" for none."""
+    if value == "":
+        return None
+    units: tuple[tuple[re.Pattern[str], Literal["dollars", "replica-hours"]], ...] = (
+        (_DOLLARS, "dollars"),
+        (_HOURS, "replica-hours"),
+    )
+    for pattern, unit in units:
+        match = pattern.fullmatch(value)
+        if match is not None and len(match[1]) <= 12:
+            return Threshold(float(match[1]), unit)
+    raise fail(
+        "must be a week's increase in replica-hours (`40 replica-hours`) or in dollars "
+        f"(`$25`), got {quote(value)}"
+    )
+
+
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def parse_sha(value: str, quote: Quote) -> str:
+    """A full commit SHA (40 hexadecimal digits), or "" for none."""
+    if value and not _SHA.fullmatch(value):
+        raise fail(f"must be a full commit SHA, 40 hexadecimal digits, got {quote(value)}")
+    return value
+
+
+def parse_number(value: str, quote: Quote) -> int | None:
+    """A pull request's number (1 or more), or None for none."""
+    if value == "":
+        return None
+    if not _WHOLE.fullmatch(value) or len(value) > 10 or int(value) < 1:
+        raise fail(f"must be a pull request's number, 1 or more, got {quote(value)}")
+    return int(value)

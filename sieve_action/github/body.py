@@ -56,8 +56,9 @@ def footer(head_sha: str, computed_at: datetime) -> str:
     (UTC; a naive time is taken as UTC)."""
     when = computed_at if computed_at.tzinfo else computed_at.replace(tzinfo=UTC)
     stamp = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    commit = head_sha.lower() if _SHA.fullmatch(head_sha.lower()) else "an unknown commit"
-    return f"<sub>Computed for head commit {commit} at {stamp} by sieve-action.</sub>"
+    if not _SHA.fullmatch(head_sha.lower()):  # outside a pull request, or not a SHA
+        return f"<sub>Computed at {stamp} by sieve-action.</sub>"
+    return f"<sub>Computed for head commit {head_sha.lower()} at {stamp} by sieve-action.</sub>"
 
 
 class Cut(Enum):
@@ -91,7 +92,8 @@ class Fitted:
 def _note(part: Part, removed: int, elsewhere: str) -> str:
     if part.cut is Cut.WHOLE:
         return f"_… {part.noun} not shown: {elsewhere}._"
-    noun = part.noun if removed == 1 else part.noun + "s"
+    plural = part.noun + ("es" if part.noun.endswith(("s", "sh", "ch", "x")) else "s")
+    noun = part.noun if removed == 1 else plural
     return f"_… {removed} {noun} not shown: {elsewhere}._"
 
 

@@ -142,6 +142,7 @@ def outputs(runs: Sequence[TargetRun], dry_run: bool, secrets: Secrets) -> dict[
             "smoke-tests": json.dumps(secrets.scrub_json(case_results(run))),
             "retired": json.dumps(entries[0]["retired"]),
             "drift": "",  # a capacity step's (capacity_report.outputs)
+            "review": "",  # a review's (the driver's output_values)
         }
     )
     return values

@@ -1,0 +1,172 @@
+"""A review step, from the checked inputs to what the edges publish: the base's file read
+like the pull request's, the change over the week, each function's price, the verdict
+against ``max-weekly-increase``, the body for the job summary (whole) and for the comment
+(cut to GitHub's limit), and the comment posted. With a key, the live bounds and what
+would change now come from the capacity step's dry run, and prices Sieve can estimate.
+
+Also the other half of a fork's review: posting a body computed in another job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from ..api.client import SieveClient
+from ..capacity.model import Schedule
+from ..capacity.step import CapacityReport, load_schedule
+from ..capacity.summary import status_table
+from ..contract.inputs import Inputs
+from ..errors import BadInput, InputErrors, SieveError
+from ..github.body import compose, marker
+from ..report.markdown import SUMMARY_LIMIT
+from ..secrets import Secrets
+from ..workspace import Unreadable
+from .change import FunctionChange, change
+from .comment import Verdict, parts, verdict
+from .cost import USAGE_DAYS, Rate, from_usage, rates
+from .post import Posted, post, prepared, pull_request
+
+
+@dataclass(frozen=True)
+class Review:
+    """What a review step found, for the edges to publish: the job summary's Markdown,
+    the comment's body (the ``review`` output), the verdict, and the comment's fate."""
+
+    summary: str
+    comment: str
+    judged: Verdict | None
+    posted: Posted
+
+    @property
+    def report(self) -> str:
+        """The job summary: the review, then what became of the comment."""
+        return f"{self.summary.rstrip()}\n\n**Comment:** {self.posted.message}\n"
+
+    @property
+    def failed(self) -> bool:
+        """The change broke ``max-weekly-increase`` (or it could not be checked)."""
+        return self.judged is not None and not self.judged.passed
+
+
+def load_base(
+    inputs: Inputs, environ: Mapping[str, str], cwd: Path, secrets: Secrets
+) -> Schedule | None:
+    """The base branch's file (``review-base``), read and checked as ``capacity-file``
+    is; None when it does not exist (the pull request adds the file)."""
+    workspace = Path(environ.get("GITHUB_WORKSPACE") or cwd)
+    if not (workspace / inputs.review_base).exists() and not Path(inputs.review_base).is_symlink():
+        return None
+    try:
+        return load_schedule(_as_file(inputs, inputs.review_base), environ, cwd, secrets)
+    except InputErrors as refused:
+        raise InputErrors([_renamed(bad) for bad in refused.bad]) from None
+
+
+def _as_file(inputs: Inputs, path: str) -> Inputs:
+
+    return replace(inputs, capacity_file=path, capacity="")
+
+
+def _renamed(bad: BadInput) -> BadInput:
+    return BadInput("review-base", bad.rule, bad.kind, bad.file, bad.line)
+
+
+def review(
+    inputs: Inputs,
+    base: Schedule | None,
+    head: Schedule,
+    now: datetime,
+    *,
+    environ: Mapping[str, str],
+    secrets: Secrets,
+    log: Callable[[str], None],
+    capacity: CapacityReport | None = None,
+    client: SieveClient | None = None,
+) -> Review:
+    """Review the change of the capacity file and post it."""
+    found = change(base, head, now)
+    compute = {}
+    versions = {}
+    if capacity is not None:
+        for function in capacity.functions:
+            version = function.run.current or function.run.before
+            if version is not None:
+                versions[function.run.target.label] = version.id
+                if version.compute_type:
+                    compute[function.run.target.label] = version.compute_type
+    estimate = None if client is None else _estimator(client, versions, compute, now, log)
+    priced = rates(found, compute, estimate)
+    judged = verdict(found, priced, inputs.max_weekly_increase)
+    live = None
+    if capacity is not None:
+        live = "\n".join(
+            [
+                "**Live now** (read with the key), and what would change now:",
+                "",
+                *status_table(capacity, True, secrets),
+            ]
+        )
+    blocks = parts(found, priced, judged, secrets, live)
+    target = pull_request(environ, inputs.pull_request)
+    head_sha = (target.head_sha if target else "") or environ.get("GITHUB_SHA", "")
+    tag = marker(environ.get("GITHUB_WORKFLOW", "sieve-action"), inputs.capacity_file)
+    whole = compose(
+        blocks, head_sha=head_sha, computed_at=now, marker=tag, secrets=secrets,
+        # UTF-16 units, each at most 3 bytes of UTF-8: within the summary's bytes.
+        limit=SUMMARY_LIMIT // 3, elsewhere="too long for a job summary",
+    )  # fmt: skip
+    comment = compose(blocks, head_sha=head_sha, computed_at=now, marker=tag, secrets=secrets)
+    posted = post(comment.body, tag, inputs.github_token, target, environ, secrets, log)
+    return Review(whole.body, comment.body, judged, posted)
+
+
+def _estimator(
+    client: SieveClient,
+    versions: Mapping[str, str],
+    compute: Mapping[str, str],
+    now: datetime,
+    log: Callable[[str], None],
+) -> Callable[[FunctionChange], Rate | None]:
+    """A price from what Sieve billed the live version over the last week: its cost over
+    its compute-hours, on its compute type when Sieve breaks the usage down by type."""
+
+    def estimate(function: FunctionChange) -> Rate | None:
+        version = versions.get(function.label)
+        if version is None:
+            return None
+        owner, name = function.label.split("@")[0].split("/")
+        end = now.timestamp()
+        try:
+            usage = client.version_usage(owner, name, version, end - USAGE_DAYS * 86_400, end)
+        except SieveError as error:
+            log(f"{function.label}: no estimate of its price from Sieve's usage: {error}")
+            return None
+        machine = function.compute or compute.get(function.label)
+        billed = None if machine is None else usage.of(machine)
+        if machine is not None and billed is not None:
+            return from_usage(*billed, machine=machine)
+        return from_usage(usage.total_cost_dollars, usage.total_compute_seconds)
+
+    return estimate
+
+
+def post_prepared(
+    inputs: Inputs,
+    environ: Mapping[str, str],
+    cwd: Path,
+    secrets: Secrets,
+    log: Callable[[str], None],
+) -> Review:
+    """Post a review computed in another job (``review-comment``), if the pull request's
+    head is still ``head-sha``; InputErrors when the file is not a review."""
+    try:
+        body, tag = prepared(inputs.review_comment, environ, cwd)
+    except Unreadable as refused:
+        raise InputErrors([BadInput("review-comment", str(refused))]) from None
+    body = secrets.scrub(body)
+    target = pull_request(environ, inputs.pull_request)
+    posted = post(body, tag, inputs.github_token, target, environ, secrets, log, inputs.head_sha)
+    return Review(body, body, None, posted)
