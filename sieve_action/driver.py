@@ -127,13 +127,18 @@ def run_step(
             return _post_review(inputs, console, edge, environ)
         if inputs.review_base:  # a review sends no edit: the plan of the change
             inputs = replace(inputs, dry_run=True)
-        schedule = _schedule(inputs, environ, console)
-        base = _base(inputs, environ, console) if inputs.review_base else None
+        base: Schedule | None = None
+        schedule: Schedule | None
+        if inputs.review_base:
+            base, schedule = _files(inputs, environ, console)
+        else:
+            schedule = _schedule(inputs, environ, console)
         check_environment(environ)
         client = (
             client_for(inputs, console, environ=environ, tls=tls, policy=policy)
-            if inputs.api_key
-            else None  # a review without a key reads nothing from Sieve
+            # A review without a key, or of a file deleted, reads nothing from Sieve.
+            if inputs.api_key and (schedule is None or schedule.functions)
+            else None
         )
         intent = None if schedule is None else _intent(schedule, at, console)
     except InputErrors as refused:
@@ -273,11 +278,14 @@ def _observe(intent: Intent, runs: list[TargetRun]) -> CapacityReport:
     return observe(intent, runs)
 
 
-def _base(inputs: Inputs, environ: Mapping[str, str], console: Console) -> Schedule | None:
-    """The base branch's capacity file, for a review (None: the pull request adds it)."""
-    from .review.step import load_base
+def _files(
+    inputs: Inputs, environ: Mapping[str, str], console: Console
+) -> tuple[Schedule | None, Schedule]:
+    """A review's two capacity files: the base's (None: the pull request adds it) and the
+    pull request's (with no function: it deletes the file)."""
+    from .review.step import load_files
 
-    return load_base(inputs, environ, Path.cwd(), console.secrets)
+    return load_files(inputs, environ, Path.cwd(), console.secrets)
 
 
 def _review(

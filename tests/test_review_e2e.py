@@ -47,16 +47,20 @@ def review(
     github: FakeGitHub,
     tmp_path: Path,
     base: str | None,
-    head: str,
+    head: str | None,
     *,
     event: dict[str, object] | None = None,
+    env: dict[str, str] | None = None,
     **inputs: str,
 ) -> StepResult:
-    """Run a review of ``head`` against ``base`` (None: the base has no file) on pull
+    """Run a review of ``head`` against ``base`` (None: that side has no file) on pull
     request #7, as the workflow in examples/capacity-review.yml runs it."""
     workspace = tmp_path / "workspace"
     (workspace / "base").mkdir(parents=True, exist_ok=True)
-    (workspace / FILE).write_text(head, encoding="utf-8")
+    if head is not None:
+        (workspace / FILE).write_text(head, encoding="utf-8")
+    else:
+        (workspace / FILE).unlink(missing_ok=True)
     if base is not None:
         (workspace / BASE).write_text(base, encoding="utf-8")
     else:
@@ -67,16 +71,23 @@ def review(
     )
     given = {"capacity-file": FILE, "review-base": BASE, "github-token": TOKEN}
     given.update({name.replace("_", "-"): value for name, value in inputs.items()})
-    return run(github, tmp_path, given, payload)
+    return run(github, tmp_path, given, payload, env)
 
 
-def run(github: FakeGitHub, tmp_path: Path, given: dict[str, str], payload: Path) -> StepResult:
+def run(
+    github: FakeGitHub,
+    tmp_path: Path,
+    given: dict[str, str],
+    payload: Path,
+    more: dict[str, str] | None = None,
+) -> StepResult:
     env = {
         "GITHUB_API_URL": github.url,
         "GITHUB_REPOSITORY": REPO,
         "GITHUB_EVENT_PATH": str(payload),
         "GITHUB_WORKFLOW": "Capacity review",
         "GITHUB_SHA": "9" * 40,  # the merge commit a pull_request run checks out
+        **(more or {}),
     }
     result = run_step(given, tmp_path, env=env)
     seen = result.everything()
@@ -179,6 +190,35 @@ def test_a_file_the_pull_request_adds_counts_every_function_as_added(
     body = comments(github_pr)[0][1]
     assert "The base branch has no such file: every function is added." in body
     assert "| <code>acme/whisper@latest</code> | added |" in body
+
+
+def test_a_pull_request_that_deletes_the_file_removes_every_function(
+    github_pr: FakeGitHub, sim: Simulator, tmp_path: Path
+) -> None:
+    result = review(github_pr, tmp_path, capacity(1), None, api_key=KEY, api_url=sim.url)
+    assert result.returncode == 0, result.stdout
+    body = comments(github_pr)[0][1]
+    assert "The pull request deletes the file: every function is removed." in body
+    assert "| <code>acme/whisper@latest</code> | removed: keeps min 1 |" in body
+    assert sim.state.requests == []  # nothing to read: no function left in the file
+
+
+def test_neither_the_key_nor_a_proxy_password_reaches_the_comment(
+    github_pr: FakeGitHub, tmp_path: Path
+) -> None:
+    # A file holding either is refused (tests/test_hostile_intent.py); a file's name may
+    # still hold one, and the name is in the title and in the hidden marker.
+    password = "Proxy7Secret9Word"
+    proxy = {"HTTPS_PROXY": f"http://user:{password}@127.0.0.1:9", "NO_PROXY": "127.0.0.1"}
+    named = f"{password}.yml"
+    (tmp_path / "workspace").mkdir(exist_ok=True)
+    (tmp_path / "workspace" / named).write_text(capacity(2), encoding="utf-8")
+    result = review(github_pr, tmp_path, None, capacity(1), env=proxy, capacity_file=named)
+    assert result.returncode == 0, result.stdout
+    ((_, body),) = comments(github_pr)
+    for shown in (body, result.everything()):
+        assert password not in shown
+    assert "review: <code>***.yml</code>" in body and "file=***.yml -->" in body
 
 
 def test_with_a_key_the_review_shows_the_live_bounds_prices_from_sieve_and_sends_no_edit(

@@ -211,5 +211,7 @@ def compose(
     """The whole body: every part scrubbed, then fitted with the footer and ``marker``
     at the end."""
     scrubbed = [replace(part, text=secrets.scrub(part.text)) for part in parts]
-    tail = secrets.scrub(footer(head_sha, computed_at)) + SEP + marker
+    # The marker too: it holds the file's name. Scrubbed alike on every run, it still
+    # finds its comment.
+    tail = secrets.scrub(footer(head_sha, computed_at) + SEP + marker)
     return fit(scrubbed, tail, limit=limit, elsewhere=elsewhere)

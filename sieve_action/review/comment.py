@@ -127,6 +127,8 @@ def _head(
     ]
     if change.base is None:
         lines += ["", "The base branch has no such file: every function is added."]
+    elif not change.head.functions:
+        lines += ["", "The pull request deletes the file: every function is removed."]
     if "removed" in kinds:
         lines += [
             "",

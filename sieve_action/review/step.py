@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..api.client import SieveClient
-from ..capacity.model import Schedule
+from ..capacity.model import Prices, Schedule
 from ..capacity.step import CapacityReport, load_schedule
 from ..capacity.summary import status_table
 from ..contract.inputs import Inputs
@@ -51,18 +51,30 @@ class Review:
         return self.judged is not None and not self.judged.passed
 
 
-def load_base(
+def load_files(
     inputs: Inputs, environ: Mapping[str, str], cwd: Path, secrets: Secrets
-) -> Schedule | None:
-    """The base branch's file (``review-base``), read and checked as ``capacity-file``
-    is; None when it does not exist (the pull request adds the file)."""
+) -> tuple[Schedule | None, Schedule]:
+    """The base branch's file (``review-base``; None when it has none: the pull request
+    adds it) and the pull request's (``capacity-file``; when the pull request deletes
+    it, the base's with no function), each read and checked as ``capacity-file`` is."""
     workspace = Path(environ.get("GITHUB_WORKSPACE") or cwd)
-    if not (workspace / inputs.review_base).exists() and not Path(inputs.review_base).is_symlink():
-        return None
-    try:
-        return load_schedule(_as_file(inputs, inputs.review_base), environ, cwd, secrets)
-    except InputErrors as refused:
-        raise InputErrors([_renamed(bad) for bad in refused.bad]) from None
+    base = None
+    if _exists(workspace, inputs.review_base):
+        try:
+            base = load_schedule(_as_file(inputs, inputs.review_base), environ, cwd, secrets)
+        except InputErrors as refused:
+            raise InputErrors([_renamed(bad) for bad in refused.bad]) from None
+    if base is not None and not _exists(workspace, inputs.capacity_file):
+        return base, replace(base, file=inputs.capacity_file, functions=(), prices=Prices())
+    head = load_schedule(inputs, environ, cwd, secrets)
+    assert head is not None  # capacity-file is required with review-base
+    return base, head
+
+
+def _exists(workspace: Path, given: str) -> bool:
+    """Whether ``given`` names anything (a broken or outward link too: reading it then
+    says why it cannot be read)."""
+    return (workspace / given).exists() or (workspace / given).is_symlink()
 
 
 def _as_file(inputs: Inputs, path: str) -> Inputs:
@@ -112,7 +124,10 @@ def review(
     blocks = parts(found, priced, judged, secrets, live)
     target = pull_request(environ, inputs.pull_request)
     head_sha = (target.head_sha if target else "") or environ.get("GITHUB_SHA", "")
-    tag = marker(environ.get("GITHUB_WORKFLOW", "sieve-action"), inputs.capacity_file)
+    # Scrubbed as the body is (a file's name may hold a secret), alike on every run.
+    tag = secrets.scrub(
+        marker(environ.get("GITHUB_WORKFLOW", "sieve-action"), inputs.capacity_file)
+    )
     whole = compose(
         blocks, head_sha=head_sha, computed_at=now, marker=tag, secrets=secrets,
         # UTF-16 units, each at most 3 bytes of UTF-8: within the summary's bytes.
