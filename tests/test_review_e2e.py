@@ -167,6 +167,20 @@ def test_a_limit_in_dollars_that_cannot_be_checked_never_passes(
     assert "**+$420.00 a week** ($420.00 → $840.00)" in comments(github_pr)[0][1]
 
 
+def test_a_comment_github_will_not_take_is_a_warning_not_a_failed_check(
+    github_pr: FakeGitHub, tmp_path: Path
+) -> None:
+    # Nothing listens on port 9: every attempt is refused, the retries run out.
+    result = review(
+        github_pr, tmp_path, capacity(1), capacity(2), env={"GITHUB_API_URL": "http://127.0.0.1:9"}
+    )
+    assert result.returncode == 0, result.stdout
+    (warning,) = result.warnings()
+    assert warning.startswith("The comment on acme/app#7 failed: "), warning
+    assert "**+168 replica-hours a week**" in result.summary
+    assert result.outputs["review"].startswith("### Sieve capacity review")
+
+
 def test_a_typo_in_either_file_is_refused_before_anything_is_sent(
     github_pr: FakeGitHub, tmp_path: Path
 ) -> None:

@@ -78,7 +78,6 @@ def _exists(workspace: Path, given: str) -> bool:
 
 
 def _as_file(inputs: Inputs, path: str) -> Inputs:
-
     return replace(inputs, capacity_file=path, capacity="")
 
 
@@ -100,15 +99,7 @@ def review(
 ) -> Review:
     """Review the change of the capacity file and post it."""
     found = change(base, head, now)
-    compute = {}
-    versions = {}
-    if capacity is not None:
-        for function in capacity.functions:
-            version = function.run.current or function.run.before
-            if version is not None:
-                versions[function.run.target.label] = version.id
-                if version.compute_type:
-                    compute[function.run.target.label] = version.compute_type
+    versions, compute = _live(capacity)
     estimate = None if client is None else _estimator(client, versions, compute, now, log)
     priced = rates(found, compute, estimate)
     judged = verdict(found, priced, inputs.max_weekly_increase)
@@ -136,6 +127,20 @@ def review(
     comment = compose(blocks, head_sha=head_sha, computed_at=now, marker=tag, secrets=secrets)
     posted = post(comment.body, tag, inputs.github_token, target, environ, secrets, log)
     return Review(whole.body, comment.body, judged, posted)
+
+
+def _live(capacity: CapacityReport | None) -> tuple[dict[str, str], dict[str, str]]:
+    """What the dry run read of each function (by label): its version's ID and its
+    compute type, as Sieve gives them (none without a key)."""
+    versions: dict[str, str] = {}
+    compute: dict[str, str] = {}
+    for function in capacity.functions if capacity is not None else ():
+        version = function.run.current or function.run.before
+        if version is not None:
+            versions[function.run.target.label] = version.id
+            if version.compute_type:
+                compute[function.run.target.label] = version.compute_type
+    return versions, compute
 
 
 def _estimator(
