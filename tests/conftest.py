@@ -4,6 +4,7 @@ document, and a way to run the action as GitHub's runner does."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -15,6 +16,7 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from pytest_httpserver import HTTPServer
 
+from testkit.browser import Chromium, missing, open_browser
 from testkit.github import GITHUB_SPEC, FakeGitHub
 from testkit.paths import SPEC
 from testkit.runner import StepResult, run_step
@@ -64,6 +66,20 @@ def check_exchanges(openapi: OpenAPI, sim: Simulator) -> int:
             )
         checked += 1
     return checked
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Chromium]:
+    """One headless Chromium for the session's browser tests (each draws in a tab of its
+    own). Skipped when Chromium or tests/browser/node_modules is missing, except under
+    ``CI=true``, where that fails: scripts/test.sh installs both."""
+    why = missing()
+    if why is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the browser tests cannot run under CI: {why}")
+        pytest.skip(why)
+    with open_browser() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="session")

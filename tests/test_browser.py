@@ -9,10 +9,8 @@ where that fails: scripts/test.sh installs both.
 
 from __future__ import annotations
 
-import os
 import re
 import struct
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,26 +21,12 @@ from testkit.browser import (
     check_mermaid,
     find_chromium,
     markdown_page,
-    missing,
-    open_browser,
     screenshot_mermaid,
 )
 from testkit.chromium import DEBIAN
 from testkit.paths import GANTT_SAMPLE
 
 SAMPLE = GANTT_SAMPLE.read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Chromium]:
-    """One Chromium for the module's tests (each draws in a tab of its own)."""
-    why = missing()
-    if why is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the browser tests cannot run under CI: {why}")
-        pytest.skip(why)
-    with open_browser() as chromium:
-        yield chromium
 
 
 def png_size(png: Path) -> tuple[int, int]:

@@ -6,9 +6,7 @@ limit, nothing secret in it, its chart drawn by Mermaid itself."""
 
 from __future__ import annotations
 
-import os
 import textwrap
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -22,7 +20,7 @@ from sieve_action.review.chart import MAX_FUNCTIONS, chart
 from sieve_action.review.comment import parts, verdict
 from sieve_action.review.cost import Rate, from_usage, rates
 from sieve_action.secrets import Secrets
-from testkit.browser import Chromium, check_mermaid, missing, open_browser
+from testkit.browser import Chromium, check_mermaid
 
 FILE = "sieve-capacity.yml"
 #: Wednesday 2 December 2026, 10:00 in Berlin: inside the working day.
@@ -296,17 +294,6 @@ def test_nothing_secret_reaches_the_body_whatever_the_file_names() -> None:
 
 
 # -- the chart, drawn by Mermaid -------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Chromium]:
-    why = missing()
-    if why is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the browser tests cannot run under CI: {why}")
-        pytest.skip(why)
-    with open_browser() as chromium:
-        yield chromium
 
 
 def test_the_chart_of_a_change_with_added_and_removed_functions_is_drawn(
