@@ -13,17 +13,34 @@ Standard library only, like :mod:`testkit.simulator`; never shipped. Comments ke
 authors (the token's login, or any login a test seeds), so that whose comment is whose
 can be checked; a writing token may edit anyone's comment, as a repository's
 ``GITHUB_TOKEN`` with ``pull-requests: write`` can: the client must not.
+
+Run it on its own (ci/image/act_examples.sh, for the workflows act runs), each token read
+from the environment variable named, so that none is on a command line::
+
+    python -m testkit.github --token WRITE_VAR=github-actions[bot] \
+        --read-only-token FORK_VAR=github-actions[bot] --pull acme/app#7=SHA
+
+Control it (no token; outside GitHub's API, never recorded): ``GET /_fake/comments?repo=
+OWNER/NAME&number=N`` (the comments, oldest first), ``POST /_fake/pulls`` with ``{"repo",
+"number", "head_sha"}`` (a pull request, or a push to it), ``GET /_fake/requests`` (what was
+asked: method, path, status; never the headers, which hold the token).
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import copy
 import json
+import os
 import re
+import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
@@ -37,6 +54,10 @@ _COMMENTS = re.compile(r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/issues/(?P<numb
 _COMMENT = re.compile(r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/issues/comments/(?P<id>\d+)")
 _PULL = re.compile(r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/pulls/(?P<number>\d+)")
 Answer = tuple[int, Any, dict[str, str]]
+#: ``owner/name#number=head_sha``: a pull request given on the command line.
+_PULL_ARG = re.compile(
+    r"(?P<owner>[^/\s#]+)/(?P<repo>[^/\s#]+)#(?P<number>\d+)=(?P<sha>[0-9a-fA-F]{40})"
+)
 
 
 @dataclass(frozen=True)
@@ -311,6 +332,73 @@ def _pull(state: GitHubState, key: tuple[str, str, int]) -> Answer:
     return 200, answer, {}
 
 
+def control(state: GitHubState, method: str, path: str, body: bytes, query: str) -> Answer:
+    """A test hook under ``/_fake/`` (see the module's description): what a script outside
+    the process reads and sets. Bad input is a 400 that says why."""
+    params = dict(parse_qsl(query))
+    try:
+        with state.lock:
+            if path == "/_fake/comments" and method == "GET":
+                owner, repo = _owner_name(params.get("repo", ""))
+                found = state.comments.get((owner, repo, _number(params.get("number"))), [])
+                return 200, [_shown(comment) for comment in found], {}
+            if path == "/_fake/pulls" and method == "POST":
+                return 200, _push(state, body), {}
+            if path == "/_fake/requests" and method == "GET":
+                seen = [
+                    {"method": r["method"], "path": r["path"], "status": r.get("status")}
+                    for r in state.requests
+                ]
+                return 200, seen, {}
+    except (ValueError, TypeError) as error:  # JSONDecodeError is a ValueError
+        return 400, {"message": str(error)}, {}
+    return 404, {"message": "Not Found"}, {}
+
+
+def _push(state: GitHubState, body: bytes) -> dict[str, Any]:
+    """``POST /_fake/pulls``: a pull request, or a push that moves its head."""
+    data = json.loads(body or b"{}")
+    if not isinstance(data, dict):
+        raise TypeError("the body must be a JSON object")
+    owner, repo = _owner_name(data.get("repo"))
+    number = _number(data.get("number"))
+    sha = data.get("head_sha")
+    if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-fA-F]{40}", sha):
+        raise ValueError("head_sha must be a commit's 40 hex digits")
+    found = state.pulls.get((owner, repo, number))
+    if found is None:
+        state.pulls[(owner, repo, number)] = Pull(number, sha)
+    else:  # a push: only the head moves
+        found.head_sha = sha
+    return {"repo": f"{owner}/{repo}", "number": number, "head_sha": sha}
+
+
+def _owner_name(value: object) -> tuple[str, str]:
+    owner, _, name = value.partition("/") if isinstance(value, str) else ("", "", "")
+    if not owner or not name or "/" in name:
+        raise ValueError(f"repo must be owner/name, not {value!r}")
+    return owner, name
+
+
+def _number(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) > 0:
+        return int(value)
+    raise ValueError(f"number must be a pull request's number, not {value!r}")
+
+
+def _shown(comment: dict[str, Any]) -> dict[str, Any]:
+    """A comment as a script checks it: which one (its id), whose, what, when."""
+    return {
+        "id": comment["id"],
+        "author": (comment.get("user") or {}).get("login"),
+        "body": comment["body"],
+        "created_at": comment["created_at"],
+        "updated_at": comment["updated_at"],
+    }
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
@@ -323,9 +411,14 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
-        status, data, extra = handle(
-            self.server.state, self.command, parts.path, headers, body, parts.query
-        )
+        if parts.path.startswith("/_fake/"):
+            status, data, extra = control(
+                self.server.state, self.command, parts.path, body, parts.query
+            )
+        else:
+            status, data, extra = handle(
+                self.server.state, self.command, parts.path, headers, body, parts.query
+            )
         payload = json.dumps(data).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -367,3 +460,78 @@ class FakeGitHub:
     def __exit__(self, *_: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def tokens(given: list[str], environ: Mapping[str, str], *, writes: bool) -> dict[str, Token]:
+    """``VAR=LOGIN`` each: the token is the value of the environment variable VAR (so it
+    is on no command line), writing as LOGIN."""
+    found: dict[str, Token] = {}
+    for item in given:
+        variable, _, login = item.partition("=")
+        if not variable or not login:
+            raise ValueError(f"{item!r} is not VAR=LOGIN")
+        value = environ.get(variable, "")
+        if not value.strip():
+            raise ValueError(f"the environment variable {variable} (a token) is empty")
+        found[value] = Token(login, writes)
+    return found
+
+
+def pull(given: str) -> tuple[tuple[str, str, int], Pull]:
+    """``OWNER/NAME#NUMBER=HEAD_SHA``: a pull request and its head commit."""
+    found = _PULL_ARG.fullmatch(given)
+    if found is None:
+        raise ValueError(f"{given!r} is not OWNER/NAME#NUMBER=HEAD_SHA (40 hex digits)")
+    number = int(found["number"])
+    return (found["owner"], found["repo"], number), Pull(number, found["sha"])
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m testkit.github", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        metavar="VAR=LOGIN",
+        help="a token that writes as LOGIN, read from the environment variable VAR",
+    )
+    parser.add_argument(
+        "--read-only-token",
+        action="append",
+        default=[],
+        metavar="VAR=LOGIN",
+        help="the same, a token that may only read (a fork's): 403 on writes",
+    )
+    parser.add_argument(
+        "--pull",
+        action="append",
+        default=[],
+        metavar="OWNER/NAME#N=SHA",
+        help="a pull request and its head commit (repeatable)",
+    )
+    parser.add_argument("--ready-file", type=Path, help="write the base URL here once listening")
+    args = parser.parse_args(argv)
+    try:
+        known = tokens(args.token, environ, writes=True)
+        known.update(tokens(args.read_only_token, environ, writes=False))
+        pulls = dict(pull(item) for item in args.pull)
+    except ValueError as error:
+        parser.error(str(error))
+    fake = FakeGitHub(args.host, args.port)
+    fake.state.tokens.update(known)
+    fake.state.pulls.update(pulls)
+    with fake:
+        print(fake.url, flush=True)
+        if args.ready_file:
+            args.ready_file.write_text(fake.url + "\n")
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

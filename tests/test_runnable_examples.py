@@ -74,6 +74,12 @@ def test_a_copy_changes_only_uses_api_url_and_skipped_steps(copies: Path, exampl
                 k: v for k, v in job.items() if k not in ("uses", "with")
             }
             continue
+        environment = job.get("environment")
+        if isinstance(environment, dict):  # `deployment` dropped: act does not know it
+            job = {
+                **job,
+                "environment": {k: v for k, v in environment.items() if k != "deployment"},
+            }
         assert {k: v for k, v in copied.items() if k != "steps"} == {
             k: v for k, v in job.items() if k != "steps"
         }
@@ -124,3 +130,20 @@ def test_a_hard_coded_api_url_is_replaced() -> None:
     workflow = {"on": "push", "jobs": {"x": {"runs-on": "u", "steps": [step]}}}
     copy, _ = runnable.rewrite(workflow, "x.yml", URL)
     assert copy["jobs"]["x"]["steps"] == [{"uses": "./", "with": {"api-url": URL}}]
+
+
+def test_an_environment_loses_only_its_deployment_key_and_says_so() -> None:
+    steps = [{"run": "true"}]
+    jobs = {
+        "a": {
+            "runs-on": "u",
+            "environment": {"name": "sieve", "deployment": False},
+            "steps": steps,
+        },
+        "b": {"runs-on": "u", "environment": {"name": "sieve", "url": "https://x"}, "steps": steps},
+        "c": {"runs-on": "u", "environment": "sieve", "steps": steps},
+    }
+    copy, changes = runnable.rewrite({"on": "push", "jobs": jobs}, "x.yml", URL)
+    assert copy["jobs"]["a"] == {"runs-on": "u", "environment": {"name": "sieve"}, "steps": steps}
+    assert copy["jobs"]["b"] == jobs["b"] and copy["jobs"]["c"] == jobs["c"]
+    assert changes == ["job a: environment without deployment: false (act refuses it)"]

@@ -18,6 +18,10 @@ breaks fails the build. Each copy is the example as written, with only these cha
 4. The ``run:`` steps in ``STUBBED`` (they need the real Sieve or PyPI) become a
    ``run:`` that says they were skipped. A listed step that is missing is an error, so
    the list cannot go stale.
+5. A job's ``environment`` mapping loses its ``deployment`` key (GitHub's
+   ``deployment: false``: the environment's secrets without a deployment record), which
+   act's schema does not know yet and refuses the whole workflow for ("Unknown Property
+   deployment", nektos/act#6086); act records no deployment either way.
 
 Nothing else changes: names, ids, ``if:``, ``env:``, inputs, triggers and every other
 step are as written. The copy is written as YAML (comments dropped), as
@@ -86,6 +90,11 @@ def rewrite(workflow: dict[Any, Any], name: str, api_url: str) -> tuple[dict[Any
             job["uses"] = f"./.github/workflows/{match['file']}"
             job["with"] = {**(job.get("with") or {}), "api-url": api_url}
             changes.append(f"job {job_id}: uses {job['uses']}, api-url {api_url}")
+        environment = job.get("environment")
+        if isinstance(environment, dict) and "deployment" in environment:
+            job["environment"] = {k: v for k, v in environment.items() if k != "deployment"}
+            said = yaml.safe_dump(environment["deployment"]).splitlines()[0]
+            changes.append(f"job {job_id}: environment without deployment: {said} (act refuses it)")
         steps = []
         for index, step in enumerate(job.get("steps") or []):
             label = f"job {job_id}, step {step.get('name') or step.get('id') or index + 1}"

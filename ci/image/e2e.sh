@@ -29,11 +29,12 @@ BUILD_BUDGET=${BUILD_BUDGET:-30} SIZE_BUDGET=25000000 PULL_RUNS=${PULL_RUNS:-3}
 started=$(now)
 
 run=$(mktemp -d /tmp/sieve-e2e.XXXXXX)
-sim_pid=""
+sim_pid="" github_pid=""
 cleanup() {
   local rc=$?
   set +e  # clean up everything, whatever fails
   if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true; fi
+  if [ -n "$github_pid" ]; then kill "$github_pid" 2>/dev/null; wait "$github_pid" 2>/dev/null || true; fi
   # Containers act may have left behind (it removes its own on success).
   if [ -S "$SIEVE_RUN/docker.sock" ]; then
     dk ps -aq | xargs -r "$SIEVE_DOCKER_CLI" rm -f >/dev/null 2>&1 || true
@@ -96,6 +97,15 @@ key="sk-e2e-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 sim_url=$(SIEVE_SIM_KEY=$key bash ci/simulator.sh "$PYTHON" "$run/sim" --host 127.0.0.1 \
   --function acme/whisper --function acme/probe --build-seconds 1 9>&-) || die "the simulator did not start"
 sim_pid=$(cat "$run/sim/sim.pid")
+# 2b. The fake GitHub (testkit/github.py) for the capacity review's comment, with two
+#     random tokens of the job's login: one that writes (the base repository's) and a
+#     read-only one (a fork's). They reach it through its environment, never an argument.
+github_token="ghs_e2eW$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+fork_token="ghs_e2eR$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+github_url=$(FAKE_GITHUB_TOKEN=$github_token FAKE_FORK_TOKEN=$fork_token bash ci/fake_github.sh \
+  "$PYTHON" "$run/github" --host 127.0.0.1 --token 'FAKE_GITHUB_TOKEN=github-actions[bot]' \
+  --read-only-token 'FAKE_FORK_TOKEN=github-actions[bot]' 9>&-) || die "the fake GitHub did not start"
+github_pid=$(cat "$run/github/github.pid")
 
 # 3. What the image holds and how it starts (no USER, exec-form ENTRYPOINT, the
 #    lock's distributions, bytecode for everything), and every scenario run in it and
@@ -201,8 +211,9 @@ grep -q "GET /v2/acme/sieve-action/manifests/$digest" "$SIEVE_RUN/registry.log" 
   || die "the registry served no manifest by digest"
 
 # 8b. Every example of examples/*.yml under act with the same released action, the
-#     same simulator and key (ci/image/act_examples.sh): an example that breaks fails.
-run_examples "$work" "$run" "$base" "$sim_url" "$key"
+#     same simulator and key, the capacity review's against the fake GitHub
+#     (ci/image/act_examples.sh): an example that breaks fails.
+run_examples "$work" "$run" "$base" "$sim_url" "$key" "$github_url" "$github_token" "$fork_token"
 
 # 9. The key: masked in act's log (the action's ::add-mask::), and in no file the run
 #    left (the copy of the repository, act's HOME, the logs, the daemon's containers).
