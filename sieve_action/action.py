@@ -48,9 +48,10 @@ def write_report(console: Console, result: StepResult, environ: Mapping[str, str
     runs, dry_run = result.runs, result.dry_run
     for run in runs:
         console.info(closing_line(run, dry_run))
-    stopping = stopping_schedule(
-        environ.get("GITHUB_EVENT_NAME", ""), read_event(environ), datetime.now(UTC)
-    )
+    name = environ.get("GITHUB_EVENT_NAME", "")
+    # The event's payload (up to 4 MiB) is read only where it can matter.
+    event = read_event(environ) if name == "schedule" else {}
+    stopping = stopping_schedule(name, event, datetime.now(UTC))
     if stopping is not None:
         console.warning(stopping)
     written = True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 OUTSIDE = (
@@ -19,6 +20,11 @@ OUTSIDE = (
 
 class Unreadable(Exception):
     """Why a file cannot be read, as the rule it breaks (worded to follow its name)."""
+
+
+def root(environ: Mapping[str, str], cwd: Path) -> Path:
+    """The workspace: ``GITHUB_WORKSPACE`` when the runner sets it, else ``cwd``."""
+    return Path(environ.get("GITHUB_WORKSPACE") or cwd)
 
 
 def resolve(given: str, workspace: Path) -> Path:

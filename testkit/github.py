@@ -289,7 +289,8 @@ def _text(body: bytes) -> str | None:
     return text if isinstance(text, str) else None
 
 
-def _create(state: GitHubState, key: tuple[str, str, int], token: Token, body: bytes) -> Answer:
+def _written(token: Token, body: bytes) -> str | Answer:
+    """The comment's new text, or GitHub's refusal: a read-only token, no body, too long."""
     if not token.writes:
         return _error(403, "Resource not accessible by integration")
     text = _text(body)
@@ -297,6 +298,13 @@ def _create(state: GitHubState, key: tuple[str, str, int], token: Token, body: b
         return _error(422, 'Invalid request.\n\n"body" wasn\'t supplied.')
     if len(text) > MAX_BODY:
         return _too_long()
+    return text
+
+
+def _create(state: GitHubState, key: tuple[str, str, int], token: Token, body: bytes) -> Answer:
+    text = _written(token, body)
+    if not isinstance(text, str):
+        return text
     comment = state._comment(*key, token.login, text)
     state.comments.setdefault(key, []).append(comment)
     return 201, copy.deepcopy(comment), {"Location": comment["url"]}
@@ -308,13 +316,9 @@ def _update(
     for (owner, name, _number), comments in state.comments.items():
         for comment in comments:
             if (owner, name) == repo and comment["id"] == comment_id:
-                if not token.writes:
-                    return _error(403, "Resource not accessible by integration")
-                text = _text(body)
-                if text is None:
-                    return _error(422, 'Invalid request.\n\n"body" wasn\'t supplied.')
-                if len(text) > MAX_BODY:
-                    return _too_long()
+                text = _written(token, body)
+                if not isinstance(text, str):
+                    return text
                 comment["body"] = text
                 comment["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
                 return 200, copy.deepcopy(comment), {}

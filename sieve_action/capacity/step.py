@@ -18,7 +18,7 @@ from ..contract.targets import Target
 from ..errors import BadInput, InputErrors
 from ..scaling.record import TargetRun
 from ..secrets import Secrets
-from ..workspace import Unreadable, resolve
+from ..workspace import Unreadable, resolve, root
 from .file import ScheduleErrors, parse_schedule, read_schedule
 from .model import Bounds, Schedule
 from .reader import BadEntry
@@ -49,7 +49,7 @@ def _in_workspace(given: str, environ: Mapping[str, str], cwd: Path) -> Path:
     """``given`` resolved inside the workspace (GITHUB_WORKSPACE when it is set, else
     ``cwd``), or ScheduleErrors naming the file and the rule."""
     try:
-        return resolve(given, Path(environ.get("GITHUB_WORKSPACE") or cwd))
+        return resolve(given, root(environ, cwd))
     except Unreadable as refused:
         raise ScheduleErrors([BadEntry(given, None, "", str(refused))]) from None
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..contract.outputs import HORIZON_DAYS
-from ..report.markdown import cell, markdown
+from ..report.markdown import cell, markdown, row
 from ..report.results import after_bounds, results
 from ..scaling.edit import bound
 from ..secrets import Secrets
@@ -213,7 +213,7 @@ def status_table(report: CapacityReport, dry_run: bool, secrets: Secrets) -> lis
             schedule_note(intent, function, dry_run),
             _next(intent, function.outlook),
         ]
-        lines.append("| " + " | ".join(cell(c, secrets) for c in cells) + " |")
+        lines.append(row(cells, secrets))
     return lines
 
 

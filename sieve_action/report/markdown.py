@@ -6,6 +6,7 @@ Secrets are scrubbed before anything is cut or escaped.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from ..secrets import Secrets
 
@@ -28,6 +29,11 @@ def cell(value: object, secrets: Secrets) -> str:
     cut at a word past :data:`CELL_LIMIT` characters. Secrets are scrubbed first:
     escaping or cutting the text could hide a secret from a later scrub."""
     return markdown(value, secrets, CELL_LIMIT) or " "
+
+
+def row(values: Iterable[object], secrets: Secrets) -> str:
+    """One table row, each value a :func:`cell`."""
+    return "| " + " | ".join(cell(value, secrets) for value in values) + " |"
 
 
 def markdown(value: object, secrets: Secrets, limit: int | None = ERROR_LIMIT) -> str:

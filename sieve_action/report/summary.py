@@ -11,7 +11,7 @@ from ..scaling.edit import bound
 from ..scaling.record import Outcome, TargetRun
 from ..scaling.waiting import worker_counts
 from ..secrets import Secrets
-from .markdown import cell, markdown, within_limit
+from .markdown import cell, markdown, row, within_limit
 from .results import after_bounds, last_status
 
 _ICON: dict[Outcome, str] = {
@@ -224,7 +224,7 @@ def _cases_table(run: TargetRun, secrets: Secrets) -> list[str]:
         seconds = "" if test.seconds is None else f"{test.seconds:.1f}"
         why = test.why() or ("did not run" if test.job_id is None else "")
         cells = [test.case.name, test.job_id or "", test.status or "", seconds, why]
-        lines.append(f"| {icon} | " + " | ".join(cell(c, secrets) for c in cells) + " |")
+        lines.append(row([icon, *cells], secrets))
     return lines
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Literal
 
-from ..capacity.model import Bounds, Schedule
+from ..capacity.model import Bounds, FunctionSchedule, Schedule
 from ..capacity.schedule import HORIZON, Outlook, evaluate
 from ..contract.targets import folded
 
@@ -41,7 +41,6 @@ class FunctionChange:
     """One function version under both files. ``kept``: for a function the pull request
     removes, the bounds it keeps (the base's now)."""
 
-    label: str
     before: Outlook | None
     after: Outlook | None
     stretches: tuple[Stretch, ...]
@@ -65,6 +64,17 @@ class FunctionChange:
             kept = 0 if self.kept is None else self.kept.min
             return kept * HORIZON.total_seconds() / 3600
         return self.after.replica_hours
+
+    @property
+    def label(self) -> str:
+        return self.schedule.label
+
+    @property
+    def schedule(self) -> FunctionSchedule:
+        """The function as the files name it (the pull request's first)."""
+        outlook = self.after or self.before
+        assert outlook is not None  # a function is in one file at least
+        return outlook.function
 
     @property
     def compute(self) -> str | None:
@@ -107,10 +117,9 @@ def change(base: Schedule | None, head: Schedule, now: datetime) -> Change:
     found = []
     for key in [*after, *(k for k in before if k not in after)]:
         old, new = before.get(key), after.get(key)
-        label = (new.function if new is not None else before[key].function).label
         kept = old.in_effect.bounds if new is None and old is not None else None
         lines = timeline(old, now), timeline(new, now, kept)
-        found.append(FunctionChange(label, old, new, _stretches(*lines, end), kept))
+        found.append(FunctionChange(old, new, _stretches(*lines, end), kept))
     return Change(now, base, head, tuple(found))
 
 

@@ -14,7 +14,7 @@ from ..capacity.model import Bounds
 from ..contract.outputs import HORIZON_DAYS
 from ..contract.rules import Threshold
 from ..github.body import Cut, Part
-from ..report.markdown import cell, markdown
+from ..report.markdown import markdown, row
 from ..secrets import Secrets
 from .change import Change, FunctionChange, Stretch
 from .chart import chart
@@ -169,7 +169,7 @@ def _row(function: FunctionChange, rate: Rate | None, secrets: Secrets) -> str:
         old, new = money(before, rate) or 0, money(after, rate) or 0
         cost = f"{_dollars(old)} → {_dollars(new)} ({_dollars(new - old, signed=True)})"
     cells = [f"`{function.label}`", what, hours, cost]
-    return "| " + " | ".join(cell(c, secrets) for c in cells) + " |"
+    return row(cells, secrets)
 
 
 def _stretch(function: FunctionChange, stretch: Stretch, change: Change, secrets: Secrets) -> str:
@@ -180,7 +180,7 @@ def _stretch(function: FunctionChange, stretch: Stretch, change: Change, secrets
         _bounds(stretch.before),
         _bounds(stretch.after) + kept,
     ]
-    return "| " + " | ".join(cell(c, secrets) for c in cells) + " |"
+    return row(cells, secrets)
 
 
 def _when(start: datetime, end: datetime, change: Change) -> str:

@@ -39,8 +39,8 @@ def rates(
     files = [("the file's", change.head), ("the base's", change.base)]
     found: dict[str, Rate | None] = {}
     for function in change.functions:
-        owner, name = function.label.split("@")[0].split("/")
-        rate = _by_function(files, folded(owner, name))
+        named = function.schedule
+        rate = _by_function(files, folded(named.owner, named.function))
         machine = function.compute or compute.get(function.label)
         if rate is None and machine is not None:
             rate = _by_compute(files, machine)

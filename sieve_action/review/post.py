@@ -16,7 +16,7 @@ from ..github.client import GitHubClient, api_url
 from ..github.comment import Outcome, upsert
 from ..github.event import read_event
 from ..secrets import Secrets
-from ..workspace import Unreadable, read, resolve
+from ..workspace import Unreadable, read, resolve, root
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def prepared(given: str, environ: Mapping[str, str], cwd: Path) -> tuple[str, st
     """A review computed in another job (``review-comment``): its body and the marker it
     ends with; Unreadable when the file is not one (outside the workspace, too large, or
     not ending with a review's marker)."""
-    path = resolve(given, Path(environ.get("GITHUB_WORKSPACE") or cwd))
+    path = resolve(given, root(environ, cwd))
     text = read(path, 4 * 65_536, "is larger than a review ({size} bytes)").decode(
         "utf-8", "replace"
     )

@@ -23,7 +23,7 @@ from ..errors import BadInput, InputErrors, SieveError
 from ..github.body import compose, marker
 from ..report.markdown import SUMMARY_LIMIT
 from ..secrets import Secrets
-from ..workspace import Unreadable
+from ..workspace import Unreadable, root
 from .change import FunctionChange, change
 from .comment import Verdict, parts, verdict
 from .cost import USAGE_DAYS, Rate, from_usage, rates
@@ -57,7 +57,7 @@ def load_files(
     """The base branch's file (``review-base``; None when it has none: the pull request
     adds it) and the pull request's (``capacity-file``; when the pull request deletes
     it, the base's with no function), each read and checked as ``capacity-file`` is."""
-    workspace = Path(environ.get("GITHUB_WORKSPACE") or cwd)
+    workspace = root(environ, cwd)
     base = None
     if _exists(workspace, inputs.review_base):
         try:
@@ -157,10 +157,11 @@ def _estimator(
         version = versions.get(function.label)
         if version is None:
             return None
-        owner, name = function.label.split("@")[0].split("/")
-        end = now.timestamp()
+        named, end = function.schedule, now.timestamp()
         try:
-            usage = client.version_usage(owner, name, version, end - USAGE_DAYS * 86_400, end)
+            usage = client.version_usage(
+                named.owner, named.function, version, end - USAGE_DAYS * 86_400, end
+            )
         except SieveError as error:
             log(f"{function.label}: no estimate of its price from Sieve's usage: {error}")
             return None
