@@ -120,7 +120,8 @@ def parser() -> argparse.ArgumentParser:
         # A flag cut short (`--min-replica`, `--dry`) is an error, never a guess.
         allow_abbrev=False,
         description="Set the replica bounds of Sieve function versions, wait for them, report.",
-        epilog=f"The API key is read from {KEY_VARIABLE}. Exit codes: {exit_codes_text()}.",
+        epilog=f"The API key is read from {KEY_VARIABLE}, GitHub's token (a review's comment) "
+        f"from {TOKEN_VARIABLE}. Exit codes: {exit_codes_text()}.",
         formatter_class=_Formatter,
     )
     for item in spec():

@@ -32,6 +32,7 @@ from .api.request import log_retry
 from .api.tls import PendingContext
 from .console import Console, utf8_streams
 from .contract.checks import parse_inputs
+from .contract.declare import unexpanded
 from .contract.inputs import KEY_VARIABLE, TOKEN_VARIABLE, Inputs
 from .contract.rules import MIN_KEY
 from .contract.targets import Target
@@ -113,7 +114,7 @@ def run_step(
     if len(key) >= MIN_KEY:
         console.mask(key)  # the first line this process prints
     token = raw["github-token"] or ""
-    if token and not token.startswith("${{"):
+    if token and not unexpanded(token):
         console.mask(token)
     # A shorter "key" is refused unsent and never quoted; masked, it would blank out
     # every letter it holds in every line.

@@ -64,10 +64,15 @@ def path(value: str, quote: Quote) -> str:
     return value
 
 
+def unexpanded(value: str) -> bool:
+    """A default's expression as written (``${{ github.token }}``): the image ran without
+    action.yml (``uses: docker://``), so nothing was given."""
+    return value.startswith("${{")
+
+
 def github_token(value: str, quote: Quote) -> str:
-    """The token, never quoted; the default's expression arrives as written when the
-    image runs without action.yml (``uses: docker://``): no token then."""
-    if value.startswith("${{"):
+    """The token, never quoted; none when the default's expression arrives unexpanded."""
+    if unexpanded(value):
         return ""
     if not (value.isascii() and value.isprintable()):
         raise fail("must be one line of printable ASCII characters (value not shown)")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GitHubError
-from ..github.body import MARKER_START
+from ..github.body import MARKER_START, MAX_BODY
 from ..github.client import GitHubClient, api_url
 from ..github.comment import Outcome, upsert
 from ..github.event import read_event
@@ -29,14 +29,17 @@ class PullRequest:
     head_sha: str
 
 
+#: The outcome when nothing was sent: no pull request, no token, or a newer head.
+NOT_POSTED = "not posted"
+
+
 @dataclass(frozen=True)
 class Posted:
-    """What became of the comment: ``created``, ``updated``, ``not permitted``,
-    ``failed`` or ``not posted`` (no pull request, no token), in words, and its URL."""
+    """What became of the comment: an :class:`Outcome` of the upsert, or ``not posted``
+    (no pull request, no token, a newer head), and in words (the comment's URL in them)."""
 
     outcome: str
     message: str
-    url: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -75,10 +78,10 @@ def post(
     ``head_sha``, when given, must be the pull request's head now (a review computed in
     another job, for a commit a newer push may have replaced)."""
     if target is None:
-        return Posted("not posted", "Not a pull request: the review is in the job summary.")
+        return Posted(NOT_POSTED, "Not a pull request: the review is in the job summary.")
     if not token:
         return Posted(
-            "not posted",
+            NOT_POSTED,
             "No `github-token`: the review is in the job summary only (give the job "
             "`pull-requests: write` to comment on the pull request).",
         )
@@ -96,7 +99,7 @@ def post(
                 )
             if now.lower() != head_sha.lower():
                 return Posted(
-                    "not posted",
+                    NOT_POSTED,
                     f"{where}'s head is now {now[:12]}, not {head_sha[:12]}: "
                     "the review of the newer commit will be posted by its own run",
                 )
@@ -107,7 +110,7 @@ def post(
             f"{done.message}. The review is in the job summary; on a pull request from a fork, "
             "a `workflow_run` job posts it (docs/capacity.md).",
         )
-    return Posted(done.outcome, done.message, done.url)
+    return Posted(done.outcome, done.message)
 
 
 def prepared(given: str, environ: Mapping[str, str], cwd: Path) -> tuple[str, str]:
@@ -115,7 +118,8 @@ def prepared(given: str, environ: Mapping[str, str], cwd: Path) -> tuple[str, st
     ends with; Unreadable when the file is not one (outside the workspace, too large, or
     not ending with a review's marker)."""
     path = resolve(given, root(environ, cwd))
-    text = read(path, 4 * 65_536, "is larger than a review ({size} bytes)").decode(
+    # A body of MAX_BODY UTF-16 units is at most 3 bytes of UTF-8 each, a line or so more.
+    text = read(path, 4 * MAX_BODY, "is larger than a review ({size} bytes)").decode(
         "utf-8", "replace"
     )
     last = text.rstrip().rsplit("\n", 1)[-1].strip()
